@@ -1,0 +1,39 @@
+/** Engine facts and settings: threads, devices, live-tensor accounting. */
+import os from 'node:os';
+import { native } from './native.js';
+
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+/**
+ * Debian's libtorch starts with one OpenMP thread here (omp_get_max_threads() is 1 on this
+ * machine), so callers that want all cores ask for them explicitly.
+ */
+export function useAllCores(): number {
+  const n = os.availableParallelism();
+  native.setNumThreads(n);
+  return n;
+}
+export function cudaAvailable(): boolean {
+  return native.cudaIsAvailable();
+}
+export function cudaDeviceCount(): number {
+  return native.cudaDeviceCount();
+}
+/** 'cuda' when the linked libtorch has a usable GPU, else 'cpu'. */
+export function defaultDevice(): string {
+  return native.cudaIsAvailable() ? 'cuda' : 'cpu';
+}
+/** Number of tensor handles not yet disposed or finalised, and the bytes they hold. */
+export function liveTensors(): { count: number; bytes: number } {
+  return native.liveTensors();
+}
+export function libtorchVersion(): string {
+  return native.libtorchVersion;
+}
+export function parallelInfo(): string {
+  return native.parallelInfo();
+}
