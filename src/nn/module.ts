@@ -1,0 +1,108 @@
+/**
+ * Module: a tree of named parameters, buffers and child modules, as torch.nn.Module. Names are
+ * dotted paths ("repeat_1.0.branch0.conv.weight") so PyTorch state dicts load without renaming.
+ * Constructors only allocate tensors; loading weights is an explicit, separate step.
+ */
+import { Tensor, keep, noGrad } from '../tensor/index.js';
+
+export abstract class Module {
+  private readonly ownParameters = new Map<string, Tensor>();
+  private readonly ownBuffers = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+  private isTraining = true;
+
+  /** Registers a trainable tensor: it becomes a leaf with requiresGrad and outlives tidy() scopes. */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    keep(t);
+    noGrad(() => t.requiresGrad_(true));
+    this.ownParameters.set(name, t);
+    return t;
+  }
+
+  /** Registers persistent state that is not trained (batch-norm running statistics). */
+  /**
+   * Swaps a registered parameter for another tensor (e.g. the same values in channels_last layout).
+   * Do it before an optimiser is created over the parameters: the optimiser holds the old tensor.
+   */
+  protected replaceParameter(name: string, t: Tensor): Tensor {
+    const old = this.ownParameters.get(name);
+    this.registerParameter(name, t);
+    if (old && old !== t) old.dispose();
+    return t;
+  }
+
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    keep(t);
+    this.ownBuffers.set(name, t);
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  get training(): boolean {
+    return this.isTraining;
+  }
+
+  /** Sets training mode (dropout active, batch norm uses and updates batch statistics) recursively. */
+  train(on = true): this {
+    this.isTraining = on;
+    for (const c of this.children.values()) c.train(on);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  *namedChildren(): IterableIterator<[string, Module]> {
+    yield* this.children.entries();
+  }
+
+  *namedModules(prefix = ''): IterableIterator<[string, Module]> {
+    yield [prefix, this];
+    for (const [n, c] of this.children) yield* c.namedModules(prefix ? `${prefix}.${n}` : n);
+  }
+
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [p, m] of this.namedModules(prefix)) {
+      for (const [n, t] of m.ownParameters) out.push([p ? `${p}.${n}` : n, t]);
+    }
+    return out;
+  }
+
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [p, m] of this.namedModules(prefix)) {
+      for (const [n, t] of m.ownBuffers) out.push([p ? `${p}.${n}` : n, t]);
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Parameters and buffers by dotted name, in registration order (the tensors themselves, not copies). */
+  stateDict(): Map<string, Tensor> {
+    const sd = new Map<string, Tensor>();
+    for (const [p, m] of this.namedModules()) {
+      for (const [n, t] of m.ownParameters) sd.set(p ? `${p}.${n}` : n, t);
+      for (const [n, t] of m.ownBuffers) sd.set(p ? `${p}.${n}` : n, t);
+    }
+    return sd;
+  }
+
+  /** Number of trainable values. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, t) => n + t.size, 0);
+  }
+
+  /** Frees every parameter and buffer. The module must not be used afterwards. */
+  dispose(): void {
+    for (const t of this.stateDict().values()) if (!t.isDisposed) t.dispose();
+  }
+}
