@@ -1,0 +1,6 @@
+/** The command registry: name -> lazy loader, so `facenet --help` does not load the engine. */
+import type { Command } from '../command.js';
+
+export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
+  embed: { summary: 'embed aligned face images into an .npy file', load: async () => (await import('./embed.js')).embedCommand },
+};

@@ -1,0 +1,47 @@
+/** `facenet <command> [options]`: dispatches to one file per command and maps errors to exit codes. */
+import { COMMANDS } from './commands/index.js';
+import { FacenetError } from '../errors.js';
+import type { CliIO } from './command.js';
+
+function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length), 8);
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`);
+  return ['Usage: facenet <command> [options]', '', 'Commands:', ...lines, '', 'Run `facenet <command> --help` for its options.', ''].join('\n');
+}
+
+export async function main(argv: readonly string[], io?: Partial<CliIO>): Promise<number> {
+  const stdout = io?.stdout ?? process.stdout;
+  const stderr = io?.stderr ?? process.stderr;
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    stderr.write(`facenet: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C stops at once
+    stderr.write('\nfacenet: interrupted; finishing the current step and saving (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  const ownSignal = !io?.signal;
+  if (ownSignal) process.on('SIGINT', onSigint);
+  try {
+    const command = await entry.load();
+    return await command.run(rest, { stdout, stderr, signal: io?.signal ?? controller.signal });
+  } catch (e) {
+    if (e instanceof FacenetError) {
+      stderr.write(`facenet ${name}: ${e.message}\n`);
+      return e.code === 'BAD_ARGUMENT' ? 2 : 1;
+    }
+    stderr.write(`facenet ${name}: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  } finally {
+    if (ownSignal) process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Embedder: aligned face images in, unit-length embeddings out, in batches. Resizes images that
+ * are not the model's input size and standardises them the way the model's config says.
+ */
+import { tensor, tidy, noGrad, normalize } from '../tensor/index.js';
+import type { RgbImage } from '../io/image.js';
+import { resizeBilinear } from '../io/image.js';
+import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
+import { standardizeInto } from './standardize.js';
+import { FacenetError } from '../errors.js';
+
+/**
+ * Flip test: 'concat' appends the embedding of the mirrored image (facenet's
+ * --use_flipped_images; doubles the dimension, halves stay unit length); 'sum' adds the two and
+ * re-normalises (insightface's way; same dimension).
+ */
+export type FlipMode = 'none' | 'concat' | 'sum';
+
+export interface EmbedderOptions {
+  batchSize?: number;
+  flip?: FlipMode;
+}
+
+export class Embedder {
+  readonly batchSize: number;
+  readonly flip: FlipMode;
+  readonly inputSize: number;
+
+  constructor(
+    private readonly model: InceptionResnetV1,
+    options: EmbedderOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 16;
+    this.flip = options.flip ?? 'none';
+    this.inputSize = model.config.inputSize;
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new FacenetError('BAD_ARGUMENT', `batchSize must be a positive integer, got ${this.batchSize}`);
+  }
+
+  /** Length of one output row. */
+  get dim(): number {
+    return this.model.config.embeddingSize * (this.flip === 'concat' ? 2 : 1);
+  }
+
+  /** Images of exactly inputSize x inputSize (others are resized with a bilinear filter). */
+  async prepare(img: RgbImage): Promise<RgbImage> {
+    return img.width === this.inputSize && img.height === this.inputSize ? img : resizeBilinear(img, this.inputSize, this.inputSize);
+  }
+
+  /** Embeds prepared (inputSize-square) images: rows of dim floats, row-major [N, dim]. */
+  embedPrepared(images: readonly RgbImage[]): Float32Array {
+    const out = new Float32Array(images.length * this.dim);
+    for (let start = 0; start < images.length; start += this.batchSize) {
+      const batch = images.slice(start, start + this.batchSize);
+      out.set(this.embedBatch(batch), start * this.dim);
+    }
+    return out;
+  }
+
+  async embed(images: readonly RgbImage[]): Promise<Float32Array> {
+    return this.embedPrepared(await Promise.all(images.map((i) => this.prepare(i))));
+  }
+
+  private forward(batch: readonly RgbImage[], flip: boolean) {
+    const s = this.inputSize;
+    const plane = 3 * s * s;
+    const input = new Float32Array(batch.length * plane);
+    batch.forEach((img, i) => {
+      if (img.width !== s || img.height !== s) throw new FacenetError('BAD_ARGUMENT', `${img.source}: expected ${s}x${s}, got ${img.width}x${img.height}`);
+      standardizeInto(img.data, s, s, this.model.config.standardization, input, i * plane, flip);
+    });
+    return this.model.forward(tensor(input, [batch.length, 3, s, s]));
+  }
+
+  private embedBatch(batch: readonly RgbImage[]): Float32Array {
+    return noGrad(() =>
+      tidy(() => {
+        const plain = this.forward(batch, false);
+        if (this.flip === 'none') return plain.toFloat32();
+        const mirrored = this.forward(batch, true);
+        if (this.flip === 'sum') return normalize(plain.add(mirrored), { dim: 1 }).toFloat32();
+        const d = this.model.config.embeddingSize;
+        const a = plain.toFloat32();
+        const b = mirrored.toFloat32();
+        const rows = new Float32Array(batch.length * 2 * d);
+        for (let i = 0; i < batch.length; i++) {
+          rows.set(a.subarray(i * d, (i + 1) * d), i * 2 * d);
+          rows.set(b.subarray(i * d, (i + 1) * d), i * 2 * d + d);
+        }
+        return rows;
+      }),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The project's own model file: safetensors holding the weights, with the model's configuration
+ * (architecture, input size, standardisation) and optional facts (verification threshold, training
+ * provenance) in its metadata, so that a loaded model always preprocesses as it was trained.
+ */
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import type { RawTensor } from '../io/raw-tensor.js';
+import { Tensor } from '../tensor/index.js';
+import { FacenetError } from '../errors.js';
+import { resolveConfig, type InceptionResnetV1Config } from './inception-resnet-v1/config.js';
+import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
+import { loadStateDict } from '../nn/index.js';
+
+export const MODEL_FORMAT = 'facenet-ts-model/1';
+
+export interface ModelFacts {
+  /** Distance threshold for "same person" (squared L2 on unit embeddings), from validation. */
+  threshold?: number;
+  /** Free-form provenance: dataset, steps, LFW accuracy, … */
+  [key: string]: unknown;
+}
+
+/** A tensor's values as a RawTensor (a copy, contiguous, on the CPU). */
+export function tensorToRaw(t: Tensor): RawTensor {
+  const data = t.contiguous().data();
+  const dtype = t.dtype === 'float16' || t.dtype === 'bfloat16' ? 'float32' : t.dtype;
+  return { dtype, shape: t.shape, data } as RawTensor;
+}
+
+export async function saveModel(model: InceptionResnetV1, file: string, facts: ModelFacts = {}): Promise<void> {
+  const tensors = new Map<string, RawTensor>();
+  for (const [k, t] of model.stateDict()) tensors.set(k, tensorToRaw(t));
+  await writeSafetensors(file, tensors, {
+    format: MODEL_FORMAT,
+    config: JSON.stringify(model.config),
+    facts: JSON.stringify(facts),
+  });
+}
+
+export interface LoadedModel {
+  model: InceptionResnetV1;
+  facts: ModelFacts;
+}
+
+/** Loads a model saved by saveModel(): builds the architecture from the metadata, then the weights. */
+export async function loadModelFile(file: string): Promise<LoadedModel> {
+  const { tensors, metadata } = await readSafetensors(file);
+  if (metadata['format'] !== MODEL_FORMAT || !metadata['config']) {
+    throw new FacenetError(
+      'BAD_FILE',
+      `${file} is a safetensors file but not a facenet model (no '${MODEL_FORMAT}' metadata); ` +
+        'PyTorch state dicts of facenet-pytorch load with --model FILE.pt',
+    );
+  }
+  let config: InceptionResnetV1Config;
+  let facts: ModelFacts;
+  try {
+    config = resolveConfig(JSON.parse(metadata['config']) as Partial<InceptionResnetV1Config>);
+    facts = metadata['facts'] ? (JSON.parse(metadata['facts']) as ModelFacts) : {};
+  } catch (e) {
+    throw new FacenetError('BAD_FILE', `${file}: unreadable model metadata (${(e as Error).message})`);
+  }
+  const model = new InceptionResnetV1(config);
+  try {
+    loadStateDict(model, tensors, { source: file });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.eval();
+  return { model, facts };
+}

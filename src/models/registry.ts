@@ -1,0 +1,89 @@
+/**
+ * Face-embedding models by name or file: the published facenet-pytorch weights ('vggface2',
+ * 'casia-webface'), the project's own .safetensors model files, and facenet-pytorch state dicts
+ * (.pt) of the reference architecture.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolveAsset, type ResolveAssetOptions } from '../io/assets.js';
+import { getAsset } from '../io/asset-registry.js';
+import { readTorchStateDict } from '../io/torch-file.js';
+import { loadStateDict } from '../nn/index.js';
+import { FacenetError } from '../errors.js';
+import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
+import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
+import { loadModelFile, type ModelFacts } from './model-file.js';
+
+export interface PretrainedEntry {
+  asset: string;
+  description: string;
+  config: Partial<InceptionResnetV1Config>;
+  /** LFW accuracy the publisher reports. */
+  lfwAccuracy: number;
+}
+
+/** facenet's 2018 models as facenet-pytorch republishes them: fixed standardisation, 160 px, 512-D. */
+export const PRETRAINED: Readonly<Record<string, PretrainedEntry>> = Object.freeze({
+  vggface2: {
+    asset: 'vggface2',
+    description: 'facenet 20180402-114759, trained on VGGFace2 (via facenet-pytorch)',
+    config: { numClasses: 8631, standardization: 'fixed', inputSize: 160, embeddingSize: 512 },
+    lfwAccuracy: 0.9965,
+  },
+  'casia-webface': {
+    asset: 'casia-webface',
+    description: 'facenet 20180408-102900, trained on CASIA-WebFace (via facenet-pytorch)',
+    config: { numClasses: 10575, standardization: 'fixed', inputSize: 160, embeddingSize: 512 },
+    lfwAccuracy: 0.9905,
+  },
+});
+
+export interface FaceModel {
+  model: InceptionResnetV1;
+  /** Name or file the model came from, recorded next to every figure it produces. */
+  id: string;
+  facts: ModelFacts;
+}
+
+export interface LoadFaceModelOptions extends ResolveAssetOptions {
+  /** Overrides for a .pt state dict of unknown provenance (default: the reference config, fixed standardisation). */
+  config?: Partial<InceptionResnetV1Config>;
+}
+
+async function fromTorchFile(file: string, id: string, config: Partial<InceptionResnetV1Config>): Promise<FaceModel> {
+  const weights = await readTorchStateDict(file);
+  const logits = weights.get('logits.weight');
+  const model = new InceptionResnetV1({ ...config, numClasses: logits ? logits.shape[0]! : null });
+  try {
+    loadStateDict(model, weights, { source: file });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.eval();
+  return { model, id, facts: {} };
+}
+
+/** Loads 'vggface2', 'casia-webface', a .safetensors model file, or a facenet-pytorch .pt state dict. */
+export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOptions = {}): Promise<FaceModel> {
+  const pre = PRETRAINED[nameOrFile];
+  if (pre) {
+    const file = await resolveAsset(getAsset(pre.asset), options);
+    const m = await fromTorchFile(file, nameOrFile, pre.config);
+    m.facts.lfwAccuracy = pre.lfwAccuracy;
+    return m;
+  }
+  if (!existsSync(nameOrFile)) {
+    throw new FacenetError(
+      'NOT_FOUND',
+      `model '${nameOrFile}' is neither a known name (${Object.keys(PRETRAINED).join(', ')}) nor an existing file`,
+    );
+  }
+  const ext = path.extname(nameOrFile).toLowerCase();
+  if (ext === '.safetensors') {
+    const { model, facts } = await loadModelFile(nameOrFile);
+    return { model, id: path.resolve(nameOrFile), facts };
+  }
+  if (ext === '.pt' || ext === '.pth') return fromTorchFile(nameOrFile, path.resolve(nameOrFile), options.config ?? {});
+  throw new FacenetError('BAD_ARGUMENT', `model file ${nameOrFile}: expected a .safetensors model or a .pt state dict`);
+}
