@@ -7,7 +7,7 @@ import { ProgressBar } from '../progress.js';
 import { listImages } from '../../embed/list-images.js';
 import { Embedder, type FlipMode } from '../../embed/embedder.js';
 import { loadFaceModel } from '../../models/registry.js';
-import { decodeImageFile, type RgbImage } from '../../io/image.js';
+import { embedFiles } from '../../embed/embed-files.js';
 import { writeNpy } from '../../io/npy.js';
 import { useAllCores } from '../../tensor/index.js';
 import { FacenetError } from '../../errors.js';
@@ -40,43 +40,20 @@ export const embedCommand: Command = {
     const { model, id } = await loadFaceModel(modelName);
     const embedder = new Embedder(model, { batchSize, flip: flip as FlipMode });
     const bar = new ProgressBar({ label: 'embed', total: files.length, unit: 'img', stream: io.stderr });
-    const rows: Float32Array[] = [];
-    const kept: string[] = [];
-    const failures: { file: string; reason: string }[] = [];
-    let pending: { file: string; img: RgbImage }[] = [];
-    const flush = () => {
-      if (pending.length === 0) return;
-      const emb = embedder.embedPrepared(pending.map((p) => p.img));
-      for (let i = 0; i < pending.length; i++) rows.push(emb.subarray(i * embedder.dim, (i + 1) * embedder.dim));
-      kept.push(...pending.map((p) => p.file));
-      bar.tick(pending.length);
-      pending = [];
-    };
+    let result;
     try {
-      for (const file of files) {
-        if (io.signal.aborted) break;
-        try {
-          pending.push({ file, img: await embedder.prepare(await decodeImageFile(file)) });
-        } catch (e) {
-          failures.push({ file, reason: (e as Error).message });
-          bar.tick(1);
-          continue;
-        }
-        if (pending.length >= batchSize) flush();
-      }
-      flush();
+      result = await embedFiles(files, embedder, { signal: io.signal, onProgress: (n) => bar.update(n) });
     } finally {
       bar.finish();
       model.dispose();
     }
-    if (io.signal.aborted) {
+    if (result.aborted) {
       io.stderr.write('embed: interrupted; nothing written\n');
       return 130;
     }
-    const matrix = new Float32Array(rows.length * embedder.dim);
-    rows.forEach((r, i) => matrix.set(r, i * embedder.dim));
+    const { embeddings: matrix, kept, failures } = result;
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    await writeNpy(out, { dtype: 'float32', shape: [rows.length, embedder.dim], data: matrix });
+    await writeNpy(out, { dtype: 'float32', shape: [kept.length, embedder.dim], data: matrix });
     const sidecar = {
       model: id,
       config: model.config,

@@ -2,5 +2,6 @@
 import type { Command } from '../command.js';
 
 export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
+  classify: { summary: 'train or apply a linear SVM on face embeddings', load: async () => (await import('./classify.js')).classifyCommand },
   embed: { summary: 'embed aligned face images into an .npy file', load: async () => (await import('./embed.js')).embedCommand },
 };

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FIXTURES } from '../../test-support/shared.js';
 import { InceptionResnetV1 } from './model.js';
 import { resolveConfig } from './config.js';
 import { readTorchStateDict } from '../../io/torch-file.js';
@@ -8,7 +11,7 @@ import { loadStateDict } from '../../nn/index.js';
 import { tensor, tidy, noGrad, randn, useAllCores, liveTensors } from '../../tensor/index.js';
 import { FacenetError } from '../../errors.js';
 
-const FIX = new URL('../../../../shared/fixtures/inception-resnet-v1/', import.meta.url);
+const FIX = pathToFileURL(path.join(FIXTURES, 'inception-resnet-v1') + '/');
 const f32 = (name: string) => {
   const b = readFileSync(new URL(name, FIX));
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
