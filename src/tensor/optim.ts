@@ -4,10 +4,10 @@
  * follows torch.optim.Adadelta. The learning rate is set from outside every step (schedules are
  * pure functions of the step), and the state saves to a Buffer for checkpoints.
  */
-import { native, type NativeOptimizerHandle, type NativeOptimizerOptions } from './native.js';
+import { native, toFacenetError, type NativeOptimizerHandle, type NativeOptimizerOptions } from './native.js';
 import { Tensor } from './tensor.js';
 import { zerosLike } from './create.js';
-import { keep } from './scope.js';
+import { keep, tidy } from './scope.js';
 import { noGrad } from './autograd.js';
 import { FacenetError } from '../errors.js';
 
@@ -28,6 +28,15 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** Runs a call on the native optimizer handle (whose methods the addon loader does not wrap). */
+function call<T>(op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw toFacenetError(e, op);
+  }
+}
+
 class LibtorchOptimizer implements Optimizer {
   readonly kind: OptimizerKind;
   private readonly h: NativeOptimizerHandle;
@@ -41,19 +50,19 @@ class LibtorchOptimizer implements Optimizer {
     }
   }
   get lr(): number {
-    return this.h.getLr();
+    return call('optimizer.lr', () => this.h.getLr());
   }
   set lr(v: number) {
-    this.h.setLr(v);
+    call('optimizer.lr', () => this.h.setLr(v));
   }
   step(): void {
-    this.h.step();
+    call('optimizer.step', () => this.h.step());
   }
   zeroGrad(): void {
-    this.h.zeroGrad();
+    call('optimizer.zeroGrad', () => this.h.zeroGrad());
   }
   saveState(): Buffer {
-    return this.h.save();
+    return call('optimizer.saveState', () => this.h.save());
   }
   loadState(state: Buffer): void {
     try {
@@ -89,46 +98,54 @@ class Adadelta implements Optimizer {
   }
 
   step(): void {
-    noGrad(() => {
-      this.params.forEach((p, i) => {
-        const g0 = p.grad;
-        if (!g0) return;
-        const g = this.weightDecay !== 0 ? g0.add(p.mul(this.weightDecay)) : g0;
-        const sq = this.squareAvg[i]!;
-        const acc = this.accDelta[i]!;
-        sq.mul_(this.rho).addcmul_(g, g, 1 - this.rho);
-        const std = sq.add(this.eps).sqrt();
-        const delta = acc.add(this.eps).sqrt().div(std).mul(g);
-        acc.mul_(this.rho).addcmul_(delta, delta, 1 - this.rho);
-        p.add_(delta, -this.lr);
-        for (const t of new Set([g0, g, std, delta])) t.dispose();
-      });
-    });
+    // tidy frees the gradient handles and every intermediate (sq + eps, its sqrt, …).
+    tidy(() =>
+      noGrad(() => {
+        this.params.forEach((p, i) => {
+          const g0 = p.grad;
+          if (!g0) return;
+          const g = this.weightDecay !== 0 ? g0.add(p.mul(this.weightDecay)) : g0;
+          const sq = this.squareAvg[i]!;
+          const acc = this.accDelta[i]!;
+          sq.mul_(this.rho).addcmul_(g, g, 1 - this.rho);
+          const std = sq.add(this.eps).sqrt();
+          const delta = acc.add(this.eps).sqrt().div(std).mul(g);
+          acc.mul_(this.rho).addcmul_(delta, delta, 1 - this.rho);
+          p.add_(delta, -this.lr);
+        });
+      }),
+    );
   }
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
   }
   saveState(): Buffer {
-    // [u32 count][for each tensor: f32 values], in parameter order: squareAvg then accDelta.
-    const parts = [...this.squareAvg, ...this.accDelta].map((t) => Buffer.from(t.toFloat32().buffer));
+    // [u32 count][for each tensor: its values, f64 for float64 parameters and f32 otherwise], in
+    // parameter order: squareAvg then accDelta.
+    const parts = [...this.squareAvg, ...this.accDelta].map((t) => {
+      const v = t.dtype === 'float64' ? t.data() : t.toFloat32();
+      return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    });
     const head = Buffer.alloc(4);
     head.writeUInt32LE(parts.length);
     return Buffer.concat([head, ...parts]);
   }
   loadState(state: Buffer): void {
     const all = [...this.squareAvg, ...this.accDelta];
-    const expected = 4 + all.reduce((n, t) => n + t.size * 4, 0);
+    const width = (t: Tensor) => (t.dtype === 'float64' ? 8 : 4);
+    const expected = 4 + all.reduce((n, t) => n + t.size * width(t), 0);
     if (state.length !== expected || state.readUInt32LE(0) !== all.length) {
       throw new FacenetError('BAD_FILE', `adadelta state has ${state.length} bytes, expected ${expected} for these parameters`);
     }
     let off = 4;
     for (const t of all) {
-      const n = t.size;
-      const src = new Float32Array(state.buffer.slice(state.byteOffset + off, state.byteOffset + off + n * 4));
-      const tmp = new Tensor(native.fromData(src, t.shape, 'float32'));
+      const bytes = t.size * width(t);
+      const raw = state.buffer.slice(state.byteOffset + off, state.byteOffset + off + bytes);
+      const src = width(t) === 8 ? new Float64Array(raw) : new Float32Array(raw);
+      const tmp = new Tensor(native.fromData(src, t.shape, width(t) === 8 ? 'float64' : 'float32'));
       t.copy_(tmp);
       tmp.dispose();
-      off += n * 4;
+      off += bytes;
     }
   }
   dispose(): void {
