@@ -57,6 +57,14 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /**
+   * Called (recursively) after the module's tensors were overwritten, e.g. by loadStateDict: a
+   * module that caches values derived from its weights drops them here.
+   */
+  stateChanged(): void {
+    for (const c of this.children.values()) c.stateChanged();
+  }
+
   *namedChildren(): IterableIterator<[string, Module]> {
     yield* this.children.entries();
   }

@@ -63,6 +63,7 @@ export function loadStateDict(module: Module, weights: Map<string, RawTensor | T
       report.loaded.push(key);
     }
   });
+  module.stateChanged();
   return report;
 }
 

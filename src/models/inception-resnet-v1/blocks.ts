@@ -2,7 +2,7 @@
  * The building blocks of Inception-ResNet-v1, named and wired as facenet-pytorch's
  * inception_resnet_v1.py (itself a port of facenet's TF-slim graph), so state dict keys match.
  */
-import { Tensor, cat, maxPool2d } from '../../tensor/index.js';
+import { Tensor, cat, conv2d, keep, maxPool2d, noGrad, tidy } from '../../tensor/index.js';
 import { Module, Conv2d, BatchNorm, Sequential, type Layer } from '../../nn/index.js';
 import { channels } from './config.js';
 
@@ -25,7 +25,54 @@ export class BasicConv2d extends Module implements Layer {
     this.bn = this.registerModule('bn', new BatchNorm(outC, { eps: s.bnEps, momentum: s.bnMomentum }));
   }
 
+  /**
+   * Eval-mode batch norm folded into the convolution (w * g/sqrt(v+eps), b - m * g/sqrt(v+eps)):
+   * one op instead of two at inference. Built on first use after eval(), dropped by train() and by
+   * loading weights, so it never goes stale.
+   */
+  private folded: { weight: Tensor; bias: Tensor } | null = null;
+
+  override train(on = true): this {
+    this.dropFolded();
+    return super.train(on);
+  }
+
+  override stateChanged(): void {
+    this.dropFolded();
+    super.stateChanged();
+  }
+
+  private dropFolded(): void {
+    if (this.folded) {
+      this.folded.weight.dispose();
+      this.folded.bias.dispose();
+      this.folded = null;
+    }
+  }
+
+  private fold(): { weight: Tensor; bias: Tensor } {
+    const bn = this.bn;
+    const f = noGrad(() =>
+      tidy(() => {
+        const scale = bn.runningVar.add(bn.eps).rsqrt().mul(bn.weight!); // [out]
+        const weight = this.conv.weight.mul(scale.reshape(-1, 1, 1, 1)).contiguous(this.conv.weight.isContiguous('channels_last') ? 'channels_last' : 'contiguous');
+        const bias = bn.bias!.sub(bn.runningMean.mul(scale));
+        return { weight, bias };
+      }),
+    );
+    keep(f.weight);
+    keep(f.bias);
+    return f;
+  }
+
   forward(x: Tensor): Tensor {
+    if (!this.training) {
+      this.folded ??= this.fold();
+      const y = conv2d(x, this.folded.weight, this.folded.bias, { stride: this.conv.stride, padding: this.conv.padding });
+      const r = y.relu();
+      y.dispose();
+      return r;
+    }
     const c = this.conv.forward(x);
     const b = this.bn.forward(c);
     c.dispose();

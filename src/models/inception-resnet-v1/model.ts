@@ -71,6 +71,7 @@ export class InceptionResnetV1 extends Module {
   setMemoryFormat(format: MemoryFormat): this {
     this.memoryFormat = format;
     for (const [, m] of this.namedModules()) if (m instanceof Conv2d) m.setMemoryFormat(format);
+    this.stateChanged();
     return this;
   }
 
