@@ -342,7 +342,14 @@ static Napi::Value Slice(const Napi::CallbackInfo& info) {
 static Napi::Value Select(const Napi::CallbackInfo& info) { return Ret(info, at::select(T(0, "x"), ArgInt(info, 1, "dim"), ArgInt(info, 2, "index"))); }
 static Napi::Value IndexSelect(const Napi::CallbackInfo& info) { return Ret(info, at::index_select(T(0, "x"), ArgInt(info, 1, "dim"), T(2, "index"))); }
 static Napi::Value Gather(const Napi::CallbackInfo& info) { return Ret(info, at::gather(T(0, "x"), ArgInt(info, 1, "dim"), T(2, "index"))); }
-static Napi::Value MaskedFill(const Napi::CallbackInfo& info) { return Ret(info, at::masked_fill(T(0, "x"), T(1, "mask"), ToScalar(info[2], "value"))); }
+// libtorch 1.13 does not check the mask's dtype here: a float mask silently fills nothing.
+static Napi::Value MaskedFill(const Napi::CallbackInfo& info) {
+  const at::Tensor& mask = T(1, "mask");
+  if (mask.scalar_type() != at::kBool && mask.scalar_type() != at::kByte) {
+    ThrowArg(info.Env(), std::string("maskedFill: mask must be a bool tensor (a comparison's result, or .to('bool')), got ") + DtypeName(mask.scalar_type()));
+  }
+  return Ret(info, at::masked_fill(T(0, "x"), mask, ToScalar(info[2], "value")));
+}
 static Napi::Value MaskedSelect(const Napi::CallbackInfo& info) { return Ret(info, at::masked_select(T(0, "x"), T(1, "mask"))); }
 static Napi::Value Nonzero(const Napi::CallbackInfo& info) { return Ret(info, at::nonzero(T(0, "x"))); }
 static Napi::Value Tril(const Napi::CallbackInfo& info) { return Ret(info, at::tril(T(0, "x"), IsMissing(info, 1) ? 0 : ArgInt(info, 1, "diagonal"))); }

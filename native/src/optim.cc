@@ -128,6 +128,9 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     OptimizerWrap* self = Unwrap(info.This().As<Napi::Object>());
     torch::serialize::OutputArchive ar;
     self->Get(info.Env()).save(ar);
+    // Adam and AdamW states have the same layout, so libtorch would silently load one into the
+    // other: record the kind, and load() refuses a state of another kind.
+    ar.write("facenet_kind", c10::IValue(self->kind_));
     std::ostringstream os;
     ar.save_to(os);
     std::string s = os.str();
@@ -142,6 +145,10 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
     std::istringstream is(std::string(b.Data(), b.Length()));
     torch::serialize::InputArchive ar;
     ar.load_from(is);
+    c10::IValue kind;
+    if (ar.try_read("facenet_kind", kind) && kind.isString() && kind.toStringRef() != self->kind_) {
+      ThrowArg(info.Env(), "load: the state is of a " + kind.toStringRef() + " optimizer, not " + self->kind_);
+    }
     self->Get(info.Env()).load(ar);
     return info.Env().Undefined();
   }

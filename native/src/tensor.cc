@@ -67,12 +67,19 @@ bool IsMissing(const Napi::CallbackInfo& info, size_t i) {
   return info.Length() <= i || info[i].IsUndefined() || info[i].IsNull();
 }
 
+// The TensorWrap behind a handle, or nullptr once dispose() has removed it (see Dispose).
+static TensorWrap* Lookup(Napi::Env env, const Napi::Object& o) {
+  void* p = nullptr;
+  if (napi_unwrap(env, o, &p) != napi_ok) return nullptr;
+  return static_cast<TensorWrap*>(p);
+}
+
 static TensorWrap* UnwrapTensor(Napi::Env env, const Napi::Value& v, const char* name) {
   if (!v.IsObject()) ThrowArg(env, std::string(name) + ": expected a tensor");
   Napi::Object o = v.As<Napi::Object>();
   if (!o.InstanceOf(Data(env)->tensorCtor.Value())) ThrowArg(env, std::string(name) + ": expected a tensor");
-  TensorWrap* w = TensorWrap::Unwrap(o);
-  if (!w->alive) {
+  TensorWrap* w = Lookup(env, o);
+  if (w == nullptr || !w->alive) {
     Napi::Error err = Napi::Error::New(env, std::string(name) + ": tensor was disposed");
     err.Set("code", Napi::String::New(env, "DISPOSED"));
     throw err;
@@ -292,17 +299,29 @@ static Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// dispose(t) frees the libtorch tensor and also the handle's own native parts (the TensorWrap and
+// Node's wrap reference) at once, leaving an empty JS object. Left to the GC, those small blocks
+// would live until Node runs the finalizers from setImmediate, i.e. never inside a synchronous
+// training loop; malloc carves them out of the freed tensor buffers, which then cannot be reused,
+// and RSS grows by every intermediate of every step although each tensor was disposed.
 static Napi::Value Dispose(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsObject()) ThrowArg(info.Env(), "dispose: expected a tensor");
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) ThrowArg(env, "dispose: expected a tensor");
   Napi::Object o = info[0].As<Napi::Object>();
-  if (!o.InstanceOf(Data(info.Env())->tensorCtor.Value())) ThrowArg(info.Env(), "dispose: expected a tensor");
-  TensorWrap::Unwrap(o)->Release();
-  return info.Env().Undefined();
+  if (!o.InstanceOf(Data(env)->tensorCtor.Value())) ThrowArg(env, "dispose: expected a tensor");
+  TensorWrap* w = Lookup(env, o);
+  if (w == nullptr) return env.Undefined();  // disposed before
+  w->Release();
+  // Detach first so that the GC never finalizes the deleted wrapper; ~Reference then deletes the
+  // (userland-owned) wrap reference.
+  if (napi_remove_wrap(env, o, nullptr) == napi_ok) delete w;
+  return env.Undefined();
 }
 
 static Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) ThrowArg(info.Env(), "isDisposed: expected a tensor");
-  return Napi::Boolean::New(info.Env(), !TensorWrap::Unwrap(info[0].As<Napi::Object>())->alive);
+  TensorWrap* w = Lookup(info.Env(), info[0].As<Napi::Object>());
+  return Napi::Boolean::New(info.Env(), w == nullptr || !w->alive);
 }
 
 static Napi::Value Shape(const Napi::CallbackInfo& info) {
