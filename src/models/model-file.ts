@@ -70,3 +70,12 @@ export async function loadModelFile(file: string): Promise<LoadedModel> {
   model.eval();
   return { model, facts };
 }
+
+/** Rewrites a model file's facts (e.g. the verification threshold found by validation), keeping its weights. */
+export async function updateModelFacts(file: string, update: ModelFacts): Promise<ModelFacts> {
+  const { tensors, metadata } = await readSafetensors(file);
+  if (metadata['format'] !== MODEL_FORMAT) throw new FacenetError('BAD_FILE', `${file} is not a facenet model file; only .safetensors models made by facenet can store facts`);
+  const facts = { ...(metadata['facts'] ? (JSON.parse(metadata['facts']) as ModelFacts) : {}), ...update };
+  await writeSafetensors(file, tensors, { ...metadata, facts: JSON.stringify(facts) });
+  return facts;
+}

@@ -15,6 +15,7 @@ import { readNpy } from '../../io/npy.js';
 import { toFloat32 } from '../../io/raw-tensor.js';
 import { writePlot } from '../../io/plot-file.js';
 import { loadFaceModel } from '../../models/registry.js';
+import { updateModelFacts } from '../../models/model-file.js';
 import { useAllCores } from '../../tensor/index.js';
 import type { FlipMode } from '../../embed/embedder.js';
 import { FacenetError } from '../../errors.js';
@@ -33,6 +34,7 @@ const spec = {
     nrofFolds: { type: 'number', integer: true, min: 2, default: 10, help: 'cross-validation folds' },
     batchSize: { type: 'number', integer: true, min: 1, default: 32, help: 'images per forward pass' },
     plot: { type: 'string', default: 'lfw-roc.svg', help: 'ROC plot file (.svg or .png); --plot none to skip' },
+    saveThreshold: { type: 'boolean', help: "store the mean best threshold (and the figures) in the model file, for `facenet compare` verdicts (.safetensors models, squared L2, no flip)" },
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
 } as const;
@@ -92,6 +94,13 @@ export const validateCommand: Command = {
         bar.finish();
         model.dispose();
       }
+    }
+    if (f.saveThreshold) {
+      if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
+      if (metric !== 0 || f.flip !== 'none' || f.subtractMean) throw new FacenetError('BAD_ARGUMENT', '--save-threshold stores a squared-L2 threshold: use --distance-metric 0, no --flip, no --subtract-mean');
+      const threshold = report.best_thresholds.reduce((a, b) => a + b, 0) / report.best_thresholds.length;
+      await updateModelFacts(f.model, { threshold, lfw: { accuracy_mean: report.accuracy_mean, accuracy_std: report.accuracy_std, val: report.val, far: report.far, auc: report.auc, eer: report.eer, pairsFile: f.pairs, pairs: report.settings.nrofPairs } });
+      io.stderr.write(`validate: stored threshold ${threshold.toFixed(4)} in ${f.model}\n`);
     }
     for (const w of warnings.slice(0, 20)) io.stderr.write(`validate: ${w}\n`);
     if (warnings.length > 20) io.stderr.write(`validate: … ${warnings.length - 20} more\n`);
