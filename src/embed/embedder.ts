@@ -7,6 +7,7 @@ import type { RgbImage } from '../io/image.js';
 import { resizeBilinear } from '../io/image.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
 import { standardizeInto } from './standardize.js';
+import { cropOrPad } from './crop-or-pad.js';
 import { FacenetError } from '../errors.js';
 
 /**
@@ -16,15 +17,24 @@ import { FacenetError } from '../errors.js';
  */
 export type FlipMode = 'none' | 'concat' | 'sum';
 
+/**
+ * How an image that is not inputSize x inputSize becomes one: 'crop' centre-crops (or zero-pads)
+ * it, as facenet's evaluation pipeline does (tf.image.resize_image_with_crop_or_pad, e.g. 160 px
+ * from 182 px aligned faces); 'resize' rescales it with a bilinear filter, as compare.py does.
+ */
+export type FitMode = 'crop' | 'resize';
+
 export interface EmbedderOptions {
   batchSize?: number;
   flip?: FlipMode;
+  fit?: FitMode;
 }
 
 export class Embedder {
   readonly batchSize: number;
   readonly flip: FlipMode;
   readonly inputSize: number;
+  readonly fit: FitMode;
 
   constructor(
     private readonly model: InceptionResnetV1,
@@ -33,6 +43,7 @@ export class Embedder {
     this.batchSize = options.batchSize ?? 16;
     this.flip = options.flip ?? 'none';
     this.inputSize = model.config.inputSize;
+    this.fit = options.fit ?? 'crop';
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new FacenetError('BAD_ARGUMENT', `batchSize must be a positive integer, got ${this.batchSize}`);
   }
 
@@ -41,9 +52,11 @@ export class Embedder {
     return this.model.config.embeddingSize * (this.flip === 'concat' ? 2 : 1);
   }
 
-  /** Images of exactly inputSize x inputSize (others are resized with a bilinear filter). */
+  /** The image at exactly inputSize x inputSize (see FitMode). */
   async prepare(img: RgbImage): Promise<RgbImage> {
-    return img.width === this.inputSize && img.height === this.inputSize ? img : resizeBilinear(img, this.inputSize, this.inputSize);
+    const s = this.inputSize;
+    if (img.width === s && img.height === s) return img;
+    return this.fit === 'resize' ? resizeBilinear(img, s, s) : cropOrPad(img, s);
   }
 
   /** Embeds prepared (inputSize-square) images: rows of dim floats, row-major [N, dim]. */

@@ -6,7 +6,7 @@
 import { readPairs, getLfwPaths, type SkippedPair } from './pairs.js';
 import { evaluateLfw, type LfwReport } from './lfw-protocol.js';
 import type { DistanceMetric } from './distance.js';
-import { Embedder, type FlipMode } from '../embed/embedder.js';
+import { Embedder, type FitMode, type FlipMode } from '../embed/embedder.js';
 import { embedFiles } from '../embed/embed-files.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
 import { FacenetError } from '../errors.js';
@@ -17,6 +17,7 @@ export interface ValidateLfwOptions {
   distanceMetric?: DistanceMetric;
   subtractMean?: boolean;
   flip?: FlipMode;
+  fit?: FitMode;
   nrofFolds?: number;
   batchSize?: number;
   /** Use only the first N pairs of the file (e.g. one fold); default all. */
@@ -33,6 +34,7 @@ export interface LfwValidation {
     standardization: string;
     inputSize: number;
     flip: FlipMode;
+    fit: FitMode;
     distanceMetric: DistanceMetric;
     subtractMean: boolean;
     nrofFolds: number;
@@ -55,7 +57,7 @@ export async function validateLfw(model: InceptionResnetV1, modelId: string, o: 
   const found = getLfwPaths(o.lfwDir, pairs);
   const unique = [...new Set(found.paths)];
   const flip = o.flip ?? 'none';
-  const embedder = new Embedder(model, { batchSize: o.batchSize ?? 32, flip });
+  const embedder = new Embedder(model, { batchSize: o.batchSize ?? 32, flip, fit: o.fit ?? 'crop' });
   const wasTraining = model.training;
   model.eval();
   let r;
@@ -93,6 +95,7 @@ export async function validateLfw(model: InceptionResnetV1, modelId: string, o: 
       standardization: model.config.standardization,
       inputSize: model.config.inputSize,
       flip,
+      fit: o.fit ?? 'crop',
       distanceMetric: o.distanceMetric ?? 0,
       subtractMean: o.subtractMean ?? false,
       nrofFolds,

@@ -5,7 +5,7 @@ import { parseArgs, formatHelp } from '../args.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { listImages } from '../../embed/list-images.js';
-import { Embedder, type FlipMode } from '../../embed/embedder.js';
+import { Embedder, type FitMode, type FlipMode } from '../../embed/embedder.js';
 import { loadFaceModel } from '../../models/registry.js';
 import { embedFiles } from '../../embed/embed-files.js';
 import { writeNpy } from '../../io/npy.js';
@@ -20,6 +20,7 @@ const spec = {
     model: { type: 'string', required: true, help: "model name (vggface2, casia-webface) or file (.safetensors from `facenet train`, or a facenet-pytorch .pt)" },
     out: { type: 'string', required: true, help: 'output .npy file; FILE.json beside it lists the images in row order' },
     flip: { type: 'string', choices: ['none', 'concat', 'sum'], default: 'none', help: "add the mirrored image: 'concat' as facenet (2D columns), 'sum' as insightface" },
+    fit: { type: 'string', choices: ['crop', 'resize'], default: 'crop', help: "images of another size: centre 'crop'/pad (facenet's evaluation) or 'resize'" },
     batchSize: { type: 'number', integer: true, min: 1, default: 16, help: 'images per forward pass' },
     json: { type: 'boolean', help: 'print a JSON summary on stdout' },
   },
@@ -33,12 +34,12 @@ export const embedCommand: Command = {
       io.stdout.write(formatHelp(spec));
       return 0;
     }
-    const { model: modelName, out, flip, batchSize, json } = args.flags;
+    const { model: modelName, out, flip, fit, batchSize, json } = args.flags;
     if (!out.endsWith('.npy')) throw new FacenetError('BAD_ARGUMENT', `--out must name a .npy file, got ${out}`);
     const files = await listImages(args.positionals.inputs);
     useAllCores();
     const { model, id } = await loadFaceModel(modelName);
-    const embedder = new Embedder(model, { batchSize, flip: flip as FlipMode });
+    const embedder = new Embedder(model, { batchSize, flip: flip as FlipMode, fit: fit as FitMode });
     const bar = new ProgressBar({ label: 'embed', total: files.length, unit: 'img', stream: io.stderr });
     let result;
     try {
@@ -58,6 +59,7 @@ export const embedCommand: Command = {
       model: id,
       config: model.config,
       flip,
+      fit,
       rows: kept.length,
       dim: embedder.dim,
       images: kept.map((f) => path.resolve(f)),

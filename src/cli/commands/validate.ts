@@ -17,7 +17,7 @@ import { writePlot } from '../../io/plot-file.js';
 import { loadFaceModel } from '../../models/registry.js';
 import { updateModelFacts } from '../../models/model-file.js';
 import { useAllCores } from '../../tensor/index.js';
-import type { FlipMode } from '../../embed/embedder.js';
+import type { FitMode, FlipMode } from '../../embed/embedder.js';
 import { FacenetError } from '../../errors.js';
 
 const spec = {
@@ -31,6 +31,7 @@ const spec = {
     distanceMetric: { type: 'number', integer: true, min: 0, max: 1, default: 0, help: '0 = squared L2 (facenet default), 1 = arccos(cos)/pi' },
     subtractMean: { type: 'boolean', help: "subtract the training folds' mean embedding" },
     flip: { type: 'string', choices: ['none', 'concat', 'sum'], default: 'none', help: "mirrored images too: 'concat' (facenet) or 'sum' (insightface)" },
+    fit: { type: 'string', choices: ['crop', 'resize'], default: 'crop', help: "images of another size than the model's: centre 'crop'/pad (facenet) or 'resize'" },
     nrofFolds: { type: 'number', integer: true, min: 2, default: 10, help: 'cross-validation folds' },
     batchSize: { type: 'number', integer: true, min: 1, default: 32, help: 'images per forward pass' },
     plot: { type: 'string', default: 'lfw-roc.svg', help: 'ROC plot file (.svg or .png); --plot none to skip' },
@@ -76,6 +77,7 @@ export const validateCommand: Command = {
           distanceMetric: metric,
           subtractMean: f.subtractMean,
           flip: f.flip as FlipMode,
+          fit: f.fit as FitMode,
           nrofFolds: f.nrofFolds,
           batchSize: f.batchSize,
           signal: io.signal,
