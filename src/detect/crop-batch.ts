@@ -9,7 +9,7 @@
  * left out and reported in `dropped`; the reference skips its crop but keeps the box, which
  * misaligns boxes and network outputs and then fails.
  */
-import { areaResizeWindow } from '../math/area-resize.js';
+import { areaResizeWindow, type SummedAreaTable } from '../math/area-resize.js';
 import { padFacenetPytorch } from '../math/box-pad.js';
 import { rowCount, type BoxRows } from '../math/boxes.js';
 import type { RgbImage } from '../io/image.js';
@@ -21,7 +21,8 @@ export interface CropBatch {
   rows: Int32Array;
 }
 
-export function cropBatch(img: RgbImage, boxes: BoxRows, size: number): CropBatch {
+/** `table`, when given, is the image's summed-area table (same values, faster). */
+export function cropBatch(img: RgbImage, boxes: BoxRows, size: number, table: SummedAreaTable | null = null): CropBatch {
   const n = rowCount(boxes);
   const { y, ey, x, ex } = padFacenetPytorch(boxes, img.width, img.height);
   const rows: number[] = [];
@@ -29,7 +30,9 @@ export function cropBatch(img: RgbImage, boxes: BoxRows, size: number): CropBatc
   const per = 3 * size * size;
   const data = new Float32Array(rows.length * per);
   rows.forEach((i, k) => {
-    areaResizeWindow(img.data, img.width, img.height, 3, { x0: x[i]! - 1, y0: y[i]! - 1, x1: ex[i]!, y1: ey[i]! }, size, size, data, k * per);
+    const win = { x0: x[i]! - 1, y0: y[i]! - 1, x1: ex[i]!, y1: ey[i]! };
+    if (table) table.resizeWindow(win, size, size, data, k * per);
+    else areaResizeWindow(img.data, img.width, img.height, 3, win, size, size, data, k * per);
   });
   for (let k = 0; k < data.length; k++) data[k] = (data[k]! - 127.5) * 0.0078125;
   return { data, rows: Int32Array.from(rows) };

@@ -4,3 +4,5 @@ export { DEFAULT_DETECT_OPTIONS, resolveDetectOptions, type DetectOptions, type 
 export { faceArea, type Face, type FaceBox, type FiveLandmarks, type Point } from './face.js';
 export { pyramidScales, levelSize } from './pyramid.js';
 export type { MtcnnWeights } from '../models/mtcnn/index.js';
+export { parseThresholds } from './parse-thresholds.js';
+export { drawFaces, facesOverlaySvg } from './draw-faces.js';

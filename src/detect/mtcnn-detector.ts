@@ -14,10 +14,12 @@
  * crops are resampled in typed arrays (same values); boxes whose crop lies outside the image are
  * dropped instead of crashing; the result is always an array of plain objects, never None.
  */
-import { noGrad, tensor, tidy } from '../tensor/index.js';
+import { noGrad } from '../tensor/index.js';
+import { SUMMED_AREA_MAX_PIXELS, SummedAreaTable } from '../math/area-resize.js';
+import { summedAreaSource, tensorSource } from './pyramid-source.js';
 import { FacenetError } from '../errors.js';
 import { loadMtcnnNets, type MtcnnNets, type MtcnnWeights } from '../models/mtcnn/index.js';
-import type { RgbImage } from '../io/image.js';
+import { decodeImage, type ImageInput, type RgbImage } from '../io/image.js';
 import { rowCount } from '../math/boxes.js';
 import { DEFAULT_DETECT_OPTIONS, resolveDetectOptions, type DetectOptions, type MtcnnLoadOptions } from './options.js';
 import { pyramidScales } from './pyramid.js';
@@ -45,6 +47,9 @@ export class MtcnnDetector {
 
   /** Wraps networks the caller loaded (tests, custom weights). The detector then owns them. */
   static fromNets(nets: MtcnnNets, options: Partial<DetectOptions> = {}, weights: MtcnnWeights = 'facenet-pytorch'): MtcnnDetector {
+    nets.pnet.prepareInference();
+    nets.rnet.prepareInference();
+    nets.onet.prepareInference();
     return new MtcnnDetector(nets, weights, resolveDetectOptions(options));
   }
 
@@ -64,18 +69,16 @@ export class MtcnnDetector {
     const scales = pyramidScales(h, w, o.minFaceSize, o.factor);
     if (scales.length === 0) return [];
     return noGrad(() => {
-      const image = tensor(img.data, [1, h, w, 3]);
+      const table = w * h <= SUMMED_AREA_MAX_PIXELS ? new SummedAreaTable(img.data, w, h, 3) : null;
+      const source = table ? summedAreaSource(img, table) : tensorSource(img);
       let proposals;
       try {
-        proposals = tidy(() => {
-          const x = image.permute(0, 3, 1, 2).float(); // [1, 3, H, W], channels_last strides
-          return proposalStage(nets.pnet, x, scales, o.thresholds[0]);
-        });
+        proposals = proposalStage(nets.pnet, source, scales, o.thresholds[0]);
       } finally {
-        image.dispose();
+        source.dispose();
       }
-      const refined = refineStage(nets.rnet, img, proposals, o.thresholds[1]);
-      const { boxes, points } = outputStage(nets.onet, img, refined, o.thresholds[2]);
+      const refined = refineStage(nets.rnet, img, proposals, o.thresholds[1], table);
+      const { boxes, points } = outputStage(nets.onet, img, refined, o.thresholds[2], table);
       const n = rowCount(boxes);
       const faces: Face[] = [];
       for (let i = 0; i < n; i++) {
@@ -86,6 +89,12 @@ export class MtcnnDetector {
       }
       return orderFaces(faces, o.order);
     });
+  }
+
+  /** Decodes `input` (a file path, encoded bytes or raw RGB pixels; see decodeImage) and detects its faces. */
+  async detectImage(input: ImageInput, options: Partial<DetectOptions> = {}): Promise<Face[]> {
+    const img = await decodeImage(input);
+    return this.detect(img, options);
   }
 
   dispose(): void {

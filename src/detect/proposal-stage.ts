@@ -3,27 +3,36 @@
  * the image with 'area' interpolation, standardise, run P-Net, keep cells with probability >=
  * threshold, NMS 0.5 (IoU, no +1) within the scale; then NMS 0.7 over all scales, apply P-Net's
  * box regression (w, h without +1) and square the boxes (rerec).
+ *
+ * Deliberate differences in how, not what (tested to give the same values): the levels are
+ * resampled from a summed-area table (pyramid-source.ts); levels below ~100x100 run as a batch of
+ * two stripes, which keeps libtorch on oneDNN instead of its 5-25x slower batch-1 kernel; levels
+ * above PNET_STRIPE_PIXELS run in horizontal stripes, which bounds memory on very large photos (a
+ * 10000x10000 image needed ~10 GB in one piece, ~3 GB so).
  */
-import { interpolate, tidy, type Tensor } from '../tensor/index.js';
+import { cat, tidy, type Tensor } from '../tensor/index.js';
 import type { PNet } from '../models/mtcnn/index.js';
 import { pnetRegression, rerec, rowCount, selectRows, type BoxRows } from '../math/boxes.js';
 import { nmsTorchvision } from '../math/nms.js';
 import { generateBoxes } from './generate-boxes.js';
 import { levelSize } from './pyramid.js';
+import type { PyramidSource } from './pyramid-source.js';
 
-/** image: [1, 3, H, W] float32 pixel values in [0, 255]. Returns rows [x1, y1, x2, y2, score]. */
-export function proposalStage(pnet: PNet, image: Tensor, scales: readonly number[], threshold: number): BoxRows<Float32Array> {
-  const [, , h, w] = image.shape as [number, number, number, number];
+/** Returns rows [x1, y1, x2, y2, score]. */
+export function proposalStage(pnet: PNet, source: PyramidSource, scales: readonly number[], threshold: number): BoxRows<Float32Array> {
+  const { height: h, width: w } = source;
   const perScale: Float32Array[] = [];
   let total = 0;
   for (const scale of scales) {
     const [hs, ws] = levelSize(h, w, scale);
-    const { prob, reg, ph, pw } = tidy(() => {
-      const level = interpolate(image, [hs, ws], 'area').sub(127.5).mul(0.0078125); // [1, 3, hs, ws]
-      const out = pnet.forward(level);
-      const [, , oh, ow] = out.prob.shape as [number, number, number, number];
-      return { prob: out.prob.select(1, 1).toFloat32(), reg: out.reg.toFloat32(), ph: oh, pw: ow };
-    });
+    const level = source.level(hs, ws); // [1, 3, hs, ws]
+    let out: PNetLevelOutput;
+    try {
+      out = pnetLevel(pnet, level);
+    } finally {
+      level.dispose();
+    }
+    const { prob, reg, ph, pw } = out;
     const boxes = generateBoxes(prob, reg, ph, pw, scale, threshold);
     if (rowCount(boxes) === 0) continue;
     const kept = selectRows(boxes, nmsTorchvision(boxes, 0.5));
@@ -40,4 +49,93 @@ export function proposalStage(pnet: PNet, image: Tensor, scales: readonly number
   if (total === 0) return { data: new Float32Array(0), cols: 5 };
   const picked = selectRows(candidates, nmsTorchvision(candidates, 0.7));
   return rerec(pnetRegression(picked));
+}
+
+/** P-Net input pixels per call above which a level is split into stripes (~160 MB for conv1's output). */
+export const PNET_STRIPE_PIXELS = 1 << 22;
+
+export interface PNetLevelOutput {
+  /** Face probability [ph, pw]. */
+  prob: Float32Array;
+  /** Regression [4, ph, pw]. */
+  reg: Float32Array;
+  ph: number;
+  pw: number;
+}
+
+/**
+ * libtorch 1.13 sends a batch-1 3x3 convolution whose input has at most 20480 values to its slow
+ * native kernel instead of oneDNN (ConvParams::use_mkldnn), 5-25x slower here. P-Net's small levels
+ * (below ~100x100) hit that in every layer, so they run as a batch of two overlapping stripes.
+ */
+function needsBatchOfTwo(hs: number, ws: number): boolean {
+  const pool = (n: number): number => Math.ceil((n - 4) / 2) + 1;
+  const [ph, pw] = [pool(hs), pool(ws)];
+  return Math.min(3 * hs * ws, 10 * ph * pw, 16 * (ph - 2) * (pw - 2)) <= 20480;
+}
+
+/**
+ * P-Net over one standardised level [1, 3, hs, ws]. Small levels run as a batch of two stripes:
+ * rows [0, h) and [2k, hs) with h = hs - 2k, where k output rows come from the first stripe and
+ * the rest from the second (which reaches the bottom edge, so ceil-mode pooling there is the
+ * level's own). Above `stripePixels` input pixels it runs on
+ * horizontal stripes that start on even rows (so the stride-2 pooling grid is the level's own) and
+ * overlap by P-Net's 12-row receptive field; from each stripe but the last only the output rows
+ * whose 12 input rows lie inside it are kept, and the last stripe reaches the level's bottom edge,
+ * so every output equals the one-piece computation.
+ */
+export function pnetLevel(pnet: PNet, level: Tensor, stripePixels = PNET_STRIPE_PIXELS): PNetLevelOutput {
+  const [, , hs, ws] = level.shape as [number, number, number, number];
+  const run = (x: Tensor) =>
+    tidy(() => {
+      const o = pnet.forward(x);
+      const [, , oh, ow] = o.prob.shape as [number, number, number, number];
+      return { prob: o.prob.select(1, 1).toFloat32(), reg: o.reg.toFloat32(), ph: oh, pw: ow };
+    });
+  if (hs * ws <= stripePixels) {
+    const k = Math.floor((Math.floor((hs - 12) / 2) + 1) / 2);
+    if (!needsBatchOfTwo(hs, ws) || k < 1) return run(level);
+    return tidy(() => {
+      const h = hs - 2 * k;
+      const o = pnet.forward(cat([level.slice(2, 0, h), level.slice(2, 2 * k, hs)], 0)); // [2, *, h', pw]
+      const [, , oh, ow] = o.prob.shape as [number, number, number, number];
+      const probs = o.prob.select(1, 1).toFloat32(); // [2, oh, ow]
+      const regs = o.reg.toFloat32(); // [2, 4, oh, ow]
+      const ph = k + oh;
+      const prob = new Float32Array(ph * ow);
+      const reg = new Float32Array(4 * ph * ow);
+      prob.set(probs.subarray(0, k * ow), 0);
+      prob.set(probs.subarray(oh * ow, 2 * oh * ow), k * ow);
+      for (let c = 0; c < 4; c++) {
+        reg.set(regs.subarray(c * oh * ow, c * oh * ow + k * ow), c * ph * ow);
+        reg.set(regs.subarray((4 + c) * oh * ow, (5 + c) * oh * ow), c * ph * ow + k * ow);
+      }
+      return { prob, reg, ph, pw: ow };
+    });
+  }
+  const stripeRows = Math.max(32, Math.floor(stripePixels / ws / 2) * 2);
+  const parts: { prob: Float32Array; reg: Float32Array; rows: number; pw: number }[] = [];
+  let outRow = 0;
+  for (;;) {
+    const s = 2 * outRow;
+    const e = Math.min(hs, s + stripeRows);
+    const last = e === hs;
+    const r = tidy(() => run(level.slice(2, s, e)));
+    const rows = last ? r.ph : Math.floor((e - s - 12) / 2) + 1;
+    parts.push({ prob: r.prob, reg: r.reg, rows, pw: r.pw });
+    outRow += rows;
+    if (last) break;
+  }
+  const pw = parts[0]!.pw;
+  const ph = outRow;
+  const prob = new Float32Array(ph * pw);
+  const reg = new Float32Array(4 * ph * pw);
+  let at = 0;
+  for (const p of parts) {
+    const localPlane = (p.prob.length / pw) * pw;
+    prob.set(p.prob.subarray(0, p.rows * pw), at * pw);
+    for (let c = 0; c < 4; c++) reg.set(p.reg.subarray(c * localPlane, c * localPlane + p.rows * pw), c * ph * pw + at * pw);
+    at += p.rows;
+  }
+  return { prob, reg, ph, pw };
 }

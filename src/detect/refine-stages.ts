@@ -13,6 +13,7 @@ import type { RgbImage } from '../io/image.js';
 import { bbreg, rerec, rowCount, selectRows, type BoxRows } from '../math/boxes.js';
 import { nmsFacenet, nmsTorchvision } from '../math/nms.js';
 import { cropBatch } from './crop-batch.js';
+import type { SummedAreaTable } from '../math/area-resize.js';
 
 /** Rows per network call, as facenet-pytorch's fixed_batch_process (bounds memory on crowded images). */
 const CHUNK = 512;
@@ -54,9 +55,9 @@ function faceScores(prob: Float32Array): Float32Array {
 }
 
 /** boxes: rows [x1, y1, x2, y2, score]; returns the refined rows. */
-export function refineStage(rnet: RNet, img: RgbImage, boxes: BoxRows<Float32Array>, threshold: number): BoxRows<Float32Array> {
+export function refineStage(rnet: RNet, img: RgbImage, boxes: BoxRows<Float32Array>, threshold: number, table: SummedAreaTable | null = null): BoxRows<Float32Array> {
   if (rowCount(boxes) === 0) return boxes;
-  const crops = cropBatch(img, boxes, 24);
+  const crops = cropBatch(img, boxes, 24, table);
   const n = crops.rows.length;
   const res = runChunked(n, crops.data, 24, (x) => ({ ...rnet.forward(x) }), { reg: 4, prob: 2 });
   const score = faceScores(res['prob']!);
@@ -85,9 +86,9 @@ export interface OutputStageResult {
   points: Float32Array;
 }
 
-export function outputStage(onet: ONet, img: RgbImage, boxes: BoxRows<Float32Array>, threshold: number): OutputStageResult {
+export function outputStage(onet: ONet, img: RgbImage, boxes: BoxRows<Float32Array>, threshold: number, table: SummedAreaTable | null = null): OutputStageResult {
   if (rowCount(boxes) === 0) return { boxes, points: new Float32Array(0) };
-  const crops = cropBatch(img, boxes, 48);
+  const crops = cropBatch(img, boxes, 48, table);
   const n = crops.rows.length;
   const res = runChunked(n, crops.data, 48, (x) => ({ ...onet.forward(x) }), { reg: 4, landmarks: 10, prob: 2 });
   const score = faceScores(res['prob']!);

@@ -128,7 +128,10 @@ async function decodeEncoded(bytes: Uint8Array, source: string, maxPixels: numbe
   }
   try {
     // limitInputPixels stays on as a second line of defence behind the check above.
-    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, pages: 1 })
+    // ignoreIcc: the reference pipelines (PIL / scipy imread, OpenCV) take the stored RGB values
+    // and ignore embedded colour profiles; converting through the profile shifts pixels (up to
+    // 28 grey levels on samples/paul_rudd.jpg) and moves MTCNN's detections off the reference.
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, pages: 1, ignoreIcc: true })
       .rotate() // no angle: apply EXIF orientation, then drop the tag
       .removeAlpha()
       .toColourspace('srgb')

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { areaResizeWindow, areaStart, areaEnd } from './area-resize.js';
+import { areaResizeWindow, areaStart, areaEnd, SummedAreaTable } from './area-resize.js';
 import { Rng } from './rng.js';
 import { tensor, tidy, interpolate } from '../tensor/index.js';
 
@@ -36,6 +36,9 @@ test('areaResizeWindow equals libtorch interpolate(mode area) on the same crop, 
         .toFloat32(),
     );
     assert.deepEqual(ours, ref);
+    const table = new Float32Array(3 * oh * ow);
+    new SummedAreaTable(img, w, h, 3).resizeWindow(win, oh, ow, table);
+    assert.deepEqual(table, ref);
   }
 });
 

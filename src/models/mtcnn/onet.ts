@@ -3,9 +3,9 @@
  * landmarks. Layer names follow facenet-pytorch's ONet (conv1…conv4, prelu1…prelu5, dense5,
  * dense6_1, dense6_2, dense6_3). As in R-Net, the flatten before dense5 is in (w, h, c) order.
  */
-import { Tensor, maxPool2d, softmax } from '../../tensor/index.js';
+import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
 import { Module, Conv2d, Linear, PReLU } from '../../nn/index.js';
-import type { MemoryFormat } from '../../tensor/index.js';
+import { convParams, denseAsConv, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
 
 export interface ONetOutput {
   /** Box regression: [N, 4]. */
@@ -31,13 +31,54 @@ export class ONet extends Module {
   private readonly dense6_2 = this.registerModule('dense6_2', new Linear(256, 4));
   private readonly dense6_3 = this.registerModule('dense6_3', new Linear(256, 10));
 
-  setMemoryFormat(format: MemoryFormat): this {
-    for (const c of [this.conv1, this.conv2, this.conv3, this.conv4]) c.setMemoryFormat(format);
+  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; c4: ConvParams; d5: ConvParams; heads: ConvParams } | null = null;
+
+  /**
+   * Builds the inference layout (inference-weights.ts): channels_last convs, dense5 as a 3x3 conv
+   * over conv4's map, the three heads stacked into one 1x1 conv. It follows later weight loads (stateChanged).
+   */
+  prepareInference(): this {
+    this.releaseInference();
+    this.fused = {
+      c1: convParams(this.conv1),
+      c2: convParams(this.conv2),
+      c3: convParams(this.conv3),
+      c4: convParams(this.conv4),
+      d5: denseAsConv(this.dense5, 128, 3, 3),
+      heads: stackedHeads([this.dense6_1, this.dense6_2, this.dense6_3]),
+    };
     return this;
+  }
+
+  private releaseInference(): void {
+    if (this.fused) disposeParams(Object.values(this.fused));
+    this.fused = null;
+  }
+
+  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
+  override stateChanged(): void {
+    super.stateChanged();
+    if (this.fused) this.prepareInference();
+  }
+
+  override dispose(): void {
+    this.releaseInference();
+    super.dispose();
   }
 
   /** x: [N, 3, 48, 48] standardised. Call inside tidy(). */
   forward(x: Tensor): ONetOutput {
+    const f = this.fused;
+    if (f) {
+      const p = (t: Tensor, c: ConvParams, a: PReLU): Tensor => a.forward(conv2d(t, c.weight, c.bias));
+      let h = p(x.contiguous('channels_last'), f.c1, this.prelu1);
+      h = maxPool2d(h, 3, { stride: 2, ceilMode: true });
+      h = maxPool2d(p(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true });
+      h = maxPool2d(p(h, f.c3, this.prelu3), 2, { stride: 2, ceilMode: true });
+      h = p(p(h, f.c4, this.prelu4), f.d5, this.prelu5); // [N, 256, 1, 1]
+      const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 16]: face logits, regression, landmarks
+      return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6), landmarks: heads.slice(1, 6, 16) };
+    }
     let h = this.prelu1.forward(this.conv1.forward(x)); // [N, 32, 46, 46]
     h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 32, 23, 23]
     h = this.prelu2.forward(this.conv2.forward(h)); // [N, 64, 21, 21]
@@ -46,11 +87,11 @@ export class ONet extends Module {
     h = maxPool2d(h, 2, { stride: 2, ceilMode: true }); // [N, 64, 4, 4]
     h = this.prelu4.forward(this.conv4.forward(h)); // [N, 128, 3, 3]
     const flat = h.permute(0, 3, 2, 1).contiguous().flatten(1); // [N, 1152] in (w, h, c) order
-    const f = this.prelu5.forward(this.dense5.forward(flat)); // [N, 256]
+    const feat = this.prelu5.forward(this.dense5.forward(flat)); // [N, 256]
     return {
-      reg: this.dense6_2.forward(f),
-      landmarks: this.dense6_3.forward(f),
-      prob: softmax(this.dense6_1.forward(f), 1),
+      reg: this.dense6_2.forward(feat),
+      landmarks: this.dense6_3.forward(feat),
+      prob: softmax(this.dense6_1.forward(feat), 1),
     };
   }
 }

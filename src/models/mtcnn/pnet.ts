@@ -7,9 +7,9 @@
  * and width swapped. facenet-pytorch transposes the kernels instead (see weights.ts), so this
  * network takes images the usual way round: [N, 3, H, W], RGB, (x - 127.5) / 128.
  */
-import { Tensor, maxPool2d, softmax } from '../../tensor/index.js';
+import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
 import { Module, Conv2d, PReLU } from '../../nn/index.js';
-import type { MemoryFormat } from '../../tensor/index.js';
+import { convParams, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
 
 export interface PNetOutput {
   /** Box regression (dx1, dy1, dx2, dy2 as fractions of the 12x12 window): [N, 4, H', W']. */
@@ -28,14 +28,51 @@ export class PNet extends Module {
   private readonly conv4_1 = this.registerModule('conv4_1', new Conv2d(32, 2, { kernel: 1 }));
   private readonly conv4_2 = this.registerModule('conv4_2', new Conv2d(32, 4, { kernel: 1 }));
 
-  /** Lays the conv weights out for `format` (channels_last is oneDNN's fast path on CPU). */
-  setMemoryFormat(format: MemoryFormat): this {
-    for (const c of [this.conv1, this.conv2, this.conv3, this.conv4_1, this.conv4_2]) c.setMemoryFormat(format);
+  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; heads: ConvParams } | null = null;
+
+  /**
+   * Builds the inference layout (inference-weights.ts): channels_last convs, conv4_1 and conv4_2
+   * stacked into one 1x1 conv. forward() uses it from then on;
+   * it follows later weight loads (stateChanged).
+   */
+  prepareInference(): this {
+    this.releaseInference();
+    this.fused = {
+      c1: convParams(this.conv1),
+      c2: convParams(this.conv2),
+      c3: convParams(this.conv3),
+      heads: stackedHeads([this.conv4_1, this.conv4_2]),
+    };
     return this;
+  }
+
+  private releaseInference(): void {
+    if (this.fused) disposeParams(Object.values(this.fused));
+    this.fused = null;
+  }
+
+  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
+  override stateChanged(): void {
+    super.stateChanged();
+    if (this.fused) this.prepareInference();
+  }
+
+  override dispose(): void {
+    this.releaseInference();
+    super.dispose();
   }
 
   /** x: [N, 3, H, W] standardised, H and W >= 12. Call inside tidy(): intermediates are left to the scope. */
   forward(x: Tensor): PNetOutput {
+    const f = this.fused;
+    if (f) {
+      const p = (t: Tensor, c: ConvParams, a: PReLU): Tensor => a.forward(conv2d(t, c.weight, c.bias));
+      let h = p(x.contiguous('channels_last'), f.c1, this.prelu1);
+      h = maxPool2d(h, 2, { stride: 2, ceilMode: true });
+      h = p(p(h, f.c2, this.prelu2), f.c3, this.prelu3);
+      const heads = conv2d(h, f.heads.weight, f.heads.bias); // [N, 6, H', W']: face logits, then regression
+      return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6) };
+    }
     let h = this.prelu1.forward(this.conv1.forward(x)); // [N, 10, H-2, W-2]
     h = maxPool2d(h, 2, { stride: 2, ceilMode: true }); // [N, 10, ceil((H-2)/2), …]
     h = this.prelu2.forward(this.conv2.forward(h)); // [N, 16, …-2]

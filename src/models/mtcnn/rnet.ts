@@ -6,9 +6,9 @@
  * order in which facenet's Caffe-derived graph, fed transposed crops, flattened it; the dense
  * weights were trained for that order.
  */
-import { Tensor, maxPool2d, softmax } from '../../tensor/index.js';
+import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
 import { Module, Conv2d, Linear, PReLU } from '../../nn/index.js';
-import type { MemoryFormat } from '../../tensor/index.js';
+import { convParams, denseAsConv, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
 
 export interface RNetOutput {
   /** Box regression: [N, 4]. */
@@ -29,20 +29,59 @@ export class RNet extends Module {
   private readonly dense5_1 = this.registerModule('dense5_1', new Linear(128, 2));
   private readonly dense5_2 = this.registerModule('dense5_2', new Linear(128, 4));
 
-  setMemoryFormat(format: MemoryFormat): this {
-    for (const c of [this.conv1, this.conv2, this.conv3]) c.setMemoryFormat(format);
+  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; d4: ConvParams; heads: ConvParams } | null = null;
+
+  /**
+   * Builds the inference layout (inference-weights.ts): channels_last convs, dense4 as a 3x3 conv
+   * over conv3's map, dense5_1 and dense5_2 stacked into one 1x1 conv. It follows later weight loads (stateChanged).
+   */
+  prepareInference(): this {
+    this.releaseInference();
+    this.fused = {
+      c1: convParams(this.conv1),
+      c2: convParams(this.conv2),
+      c3: convParams(this.conv3),
+      d4: denseAsConv(this.dense4, 64, 3, 3),
+      heads: stackedHeads([this.dense5_1, this.dense5_2]),
+    };
     return this;
+  }
+
+  private releaseInference(): void {
+    if (this.fused) disposeParams(Object.values(this.fused));
+    this.fused = null;
+  }
+
+  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
+  override stateChanged(): void {
+    super.stateChanged();
+    if (this.fused) this.prepareInference();
+  }
+
+  override dispose(): void {
+    this.releaseInference();
+    super.dispose();
   }
 
   /** x: [N, 3, 24, 24] standardised. Call inside tidy(). */
   forward(x: Tensor): RNetOutput {
+    const f = this.fused;
+    if (f) {
+      const p = (t: Tensor, c: ConvParams, a: PReLU): Tensor => a.forward(conv2d(t, c.weight, c.bias));
+      let h = p(x.contiguous('channels_last'), f.c1, this.prelu1);
+      h = maxPool2d(h, 3, { stride: 2, ceilMode: true });
+      h = maxPool2d(p(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true });
+      h = p(p(h, f.c3, this.prelu3), f.d4, this.prelu4); // [N, 128, 1, 1]
+      const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 6]: face logits, regression
+      return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6) };
+    }
     let h = this.prelu1.forward(this.conv1.forward(x)); // [N, 28, 22, 22]
     h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 28, 11, 11]
     h = this.prelu2.forward(this.conv2.forward(h)); // [N, 48, 9, 9]
     h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 48, 4, 4]
     h = this.prelu3.forward(this.conv3.forward(h)); // [N, 64, 3, 3]
     const flat = h.permute(0, 3, 2, 1).contiguous().flatten(1); // [N, 576] in (w, h, c) order
-    const f = this.prelu4.forward(this.dense4.forward(flat)); // [N, 128]
-    return { reg: this.dense5_2.forward(f), prob: softmax(this.dense5_1.forward(f), 1) };
+    const feat = this.prelu4.forward(this.dense4.forward(flat)); // [N, 128]
+    return { reg: this.dense5_2.forward(feat), prob: softmax(this.dense5_1.forward(feat), 1) };
   }
 }

@@ -156,7 +156,7 @@ function load<M extends Module>(m: M, sd: Map<string, RawTensor>, source: string
   return m;
 }
 
-/** Builds the three nets and loads a published weight set into them (eval mode). */
+/** Builds the three nets, loads a published weight set into them (eval mode) and prepares their inference layout. */
 export async function loadMtcnnNets(opts: LoadMtcnnOptions = {}): Promise<MtcnnNets> {
   const weights = opts.weights ?? 'facenet-pytorch';
   if (!MTCNN_WEIGHTS.includes(weights)) {
@@ -167,16 +167,17 @@ export async function loadMtcnnNets(opts: LoadMtcnnOptions = {}): Promise<MtcnnN
     rnet: await resolveMtcnnFile('rnet', opts),
     onet: await resolveMtcnnFile('onet', opts),
   };
-  const nets: Partial<MtcnnNets> = {};
+  const nets: MtcnnNets = { pnet: new PNet(), rnet: new RNet(), onet: new ONet() };
   try {
-    nets.pnet = load(new PNet(), await readMtcnnStateDict('pnet', files.pnet, weights), files.pnet);
-    nets.rnet = load(new RNet(), await readMtcnnStateDict('rnet', files.rnet, weights), files.rnet);
-    nets.onet = load(new ONet(), await readMtcnnStateDict('onet', files.onet, weights), files.onet);
+    for (const net of ['pnet', 'rnet', 'onet'] as const) {
+      load(nets[net], await readMtcnnStateDict(net, files[net], weights), files[net]);
+      nets[net].prepareInference();
+    }
   } catch (err) {
-    nets.pnet?.dispose();
-    nets.rnet?.dispose();
-    nets.onet?.dispose();
+    nets.pnet.dispose();
+    nets.rnet.dispose();
+    nets.onet.dispose();
     throw err;
   }
-  return nets as MtcnnNets;
+  return nets;
 }

@@ -1,0 +1,282 @@
+/**
+ * alignDataset: facenet's align_dataset_mtcnn.py on our detector. For every image of a
+ * class-per-folder tree, detect faces, keep the one facenet keeps (or all of them), crop and
+ * resize it (alignFace), and write <output>/<class>/<stem>.png (<stem>_<i>.png for every face with
+ * detectMultipleFaces). Like facenet it writes bounding_boxes_XXXXX.txt in the output folder (a new
+ * random name per run): `<output png> x1 y1 x2 y2` per written face, the output path alone for an
+ * image without a face (unreadable images get no line, as in facenet).
+ *
+ * Beyond facenet:
+ * - failures.jsonl lists every image without an aligned face and why (see failures-log.ts);
+ * - resumable: an image whose output exists is skipped (with detectMultipleFaces, <stem>_0.png,
+ *   which is written last); PNGs are written atomically (temp file + rename), so an interrupted run
+ *   never leaves a half file; `signal` stops the run between images;
+ * - the next images are decoded (libvips, on libuv's threads) and the previous face is resized and
+ *   written while the current image is detected, so decoding and encoding overlap the networks;
+ * - a per-image problem (unreadable file, failed write, …) is recorded and the run goes on.
+ * Deliberate difference: image paths are sorted (src/data/image-folder.ts); facenet keeps
+ * os.listdir's order unless --random_order.
+ */
+import { access, mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import { FacenetError } from '../errors.js';
+import { decodeImageFile, encodePng, type RgbImage } from '../io/image.js';
+import { scanImageFolder } from '../data/image-folder.js';
+import { createRandom, shuffled } from '../data/shuffle.js';
+import type { DetectOptions, Face, MtcnnDetector } from '../detect/index.js';
+import { alignFace, faceCropBox, resolveAlignOptions, type AlignFaceOptions } from './align-face.js';
+import { selectCentralFace } from './select-face.js';
+import { FailuresLog, type AlignFailure, type AlignFailureReason } from './failures-log.js';
+
+export interface AlignDatasetOptions extends Partial<AlignFaceOptions> {
+  /** Write every detected face as <stem>_<i>.png (facenet's --detect_multiple_faces). */
+  detectMultipleFaces?: boolean;
+  /** Shuffle the images of each class (facenet's --random_order), with this seed (default: time-based). */
+  randomOrder?: boolean;
+  seed?: number;
+  /** Detection options for every image (default: the detector's). */
+  detect?: Partial<DetectOptions>;
+  /** Stops the run between two images; the summary then has interrupted: true. */
+  signal?: AbortSignal;
+  onProgress?: (p: AlignProgress) => void;
+  /** Called for each image that yields no aligned face. */
+  onFailure?: (f: AlignFailure) => void;
+  /** Images decoded ahead of the one being detected (default 2). */
+  prefetch?: number;
+}
+
+export interface AlignProgress {
+  /** Images finished or skipped so far, and in all. */
+  done: number;
+  total: number;
+  skipped: number;
+  aligned: number;
+  failed: number;
+}
+
+export interface AlignSummary {
+  inputDir: string;
+  outputDir: string;
+  /** Images found. */
+  images: number;
+  /** Images whose output existed from an earlier run. */
+  skipped: number;
+  /** Images handled in this run. */
+  processed: number;
+  /** Images with at least one aligned face written in this run. */
+  aligned: number;
+  /** Face images written in this run. */
+  faces: number;
+  noFace: number;
+  /** Images that failed for another reason (unreadable, write error, …). */
+  failed: number;
+  interrupted: boolean;
+  seconds: number;
+  imagesPerSecond: number;
+  boundingBoxesFile: string;
+  failuresFile: string;
+  /** Class folders without any image. */
+  emptyClasses: string[];
+}
+
+interface Item {
+  file: string;
+  out: string;
+  /** The file that marks the image as done (out, or <stem>_0.png with multiple faces). */
+  marker: string;
+}
+
+type Decoded = { img: RgbImage } | { error: unknown };
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function numberedPath(out: string, i: number): string {
+  const ext = path.extname(out);
+  return `${out.slice(0, out.length - ext.length)}_${i}${ext}`;
+}
+
+export async function alignDataset(
+  detector: MtcnnDetector,
+  inputDir: string,
+  outputDir: string,
+  options: AlignDatasetOptions = {},
+): Promise<AlignSummary> {
+  const t0 = performance.now();
+  const align = resolveAlignOptions(options);
+  const multiple = options.detectMultipleFaces ?? false;
+  const prefetch = Math.max(1, Math.floor(options.prefetch ?? 2));
+  const scan = await scanImageFolder(inputDir);
+
+  try {
+    await mkdir(outputDir, { recursive: true });
+  } catch (e) {
+    throw new FacenetError('BAD_FILE', `cannot create the output folder ${outputDir}: ${message(e)}`, { cause: e });
+  }
+  const boundingBoxesFile = path.join(outputDir, `bounding_boxes_${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}.txt`);
+  let bbox;
+  try {
+    bbox = await open(boundingBoxesFile, 'a');
+  } catch (e) {
+    throw new FacenetError('BAD_FILE', `cannot write into the output folder ${outputDir}: ${message(e)}`, { cause: e });
+  }
+  const failures = await FailuresLog.open(path.join(outputDir, 'failures.jsonl'));
+
+  // Work list, in facenet's order: classes by name, then images (sorted, or shuffled per class).
+  const random = options.randomOrder ? createRandom(options.seed ?? Date.now()) : null;
+  const all: Item[] = [];
+  const outputs = new Map<string, string>();
+  let skipped = 0;
+  let failed = 0;
+  const fail = (file: string, reason: AlignFailureReason, msg: string): void => {
+    const f = { file, reason, message: msg };
+    failures.record(f);
+    options.onFailure?.(f);
+  };
+  for (const cls of scan.classes) {
+    const paths = random ? shuffled(cls.paths, random) : cls.paths;
+    for (const file of paths) {
+      const out = path.join(outputDir, cls.name, `${path.parse(file).name}.png`);
+      all.push({ file, out, marker: multiple ? numberedPath(out, 0) : out });
+    }
+  }
+  const done = await Promise.all(all.map((it) => exists(it.marker)));
+  const work: Item[] = [];
+  all.forEach((it, k) => {
+    if (done[k]) {
+      skipped++;
+      return;
+    }
+    const first = outputs.get(it.out);
+    if (first !== undefined) {
+      // e.g. a.jpg and a.png in one class: facenet would silently keep whichever came first.
+      failed++;
+      fail(it.file, 'duplicate output', `its output ${it.out} is also the output of ${first}; rename one of them`);
+      return;
+    }
+    outputs.set(it.out, it.file);
+    work.push(it);
+  });
+
+  const total = all.length;
+  let processed = 0;
+  let aligned = 0;
+  let facesWritten = 0;
+  let noFace = 0;
+  let interrupted = false;
+  const duplicates = total - skipped - work.length;
+  const progress = (): void =>
+    options.onProgress?.({ done: skipped + duplicates + processed, total, skipped, aligned, failed: failed + noFace });
+
+  const decode = (it: Item): Promise<Decoded> => decodeImageFile(it.file).then((img) => ({ img }), (error: unknown) => ({ error }));
+  const queue: Promise<Decoded>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (queue.length < prefetch && next < work.length) queue.push(decode(work[next++]!));
+  };
+
+  // Writes the faces of one image and its log lines; never rejects.
+  const finish = async (it: Item, img: RgbImage, faces: Face[]): Promise<void> => {
+    const chosen = multiple ? faces : [faces[selectCentralFace(faces, img.width, img.height)]!];
+    const files = chosen.map((_, i) => (multiple ? numberedPath(it.out, i) : it.out));
+    let crops: RgbImage[];
+    try {
+      crops = await Promise.all(chosen.map((f) => alignFace(img, f, align)));
+    } catch (e) {
+      failed++;
+      fail(it.file, 'error', `cannot crop the face: ${message(e)}`);
+      return;
+    }
+    try {
+      // Highest index first, so that the marker (<stem>_0.png) appears only when all are written.
+      for (let i = crops.length - 1; i >= 0; i--) await encodePng(crops[i]!, files[i]!);
+    } catch (e) {
+      failed++;
+      fail(it.file, 'write failed', message(e));
+      return;
+    }
+    const lines = chosen.map((f, i) => `${files[i]} ${faceCropBox(img, f, align.margin).join(' ')}\n`).join('');
+    await bbox.write(lines).catch(() => undefined);
+    aligned++;
+    facesWritten += chosen.length;
+    failures.succeeded(it.file);
+  };
+
+  let pending: Promise<void> = Promise.resolve();
+  try {
+    fill();
+    progress();
+    for (let k = 0; k < work.length; k++) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const it = work[k]!;
+      const decoded = await queue.shift()!;
+      fill();
+      if ('error' in decoded) {
+        await pending;
+        failed++;
+        processed++;
+        fail(it.file, 'unreadable', message(decoded.error));
+        progress();
+        continue;
+      }
+      let faces: Face[];
+      try {
+        faces = detector.detect(decoded.img, { ...options.detect, order: 'probability' }); // facenet's order: by score
+      } catch (e) {
+        await pending;
+        failed++;
+        processed++;
+        fail(it.file, 'error', `face detection failed: ${message(e)}`);
+        progress();
+        continue;
+      }
+      await pending; // the previous image's writes, done while this one was detected
+      processed++;
+      if (faces.length === 0) {
+        noFace++;
+        fail(it.file, 'no face', 'no face found');
+        await bbox.write(`${it.out}\n`).catch(() => undefined);
+        pending = Promise.resolve();
+      } else {
+        pending = finish(it, decoded.img, faces);
+      }
+      await failures.flush().catch(() => undefined);
+      progress();
+    }
+    await pending;
+    progress();
+  } finally {
+    await Promise.allSettled(queue);
+    await bbox.close().catch(() => undefined);
+    await failures.flush(true).catch(() => undefined);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    inputDir,
+    outputDir,
+    images: total,
+    skipped,
+    processed,
+    aligned,
+    faces: facesWritten,
+    noFace,
+    failed,
+    interrupted,
+    seconds,
+    imagesPerSecond: seconds > 0 ? processed / seconds : 0,
+    boundingBoxesFile,
+    failuresFile: failures.path,
+    emptyClasses: scan.emptyClasses,
+  };
+}

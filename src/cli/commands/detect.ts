@@ -1,0 +1,140 @@
+/**
+ * `facenet detect IMAGE... [--json] [--draw DIR]`: MTCNN faces (box, probability, five landmarks)
+ * of each image. By default a readable table; --json prints one array whose entries have the
+ * schema of fixtures/mtcnn/detections.json's images ({image, width, height, faces: [{box, prob,
+ * landmarks}]}). Folders are expanded to the images inside them. An image that cannot be read is
+ * reported on stderr (and left out of the JSON) and the others go on; the exit code is then 1.
+ */
+import path from 'node:path';
+import { parseArgs, formatHelp } from '../args.js';
+import type { CliIO, Command } from '../command.js';
+import { listImages } from '../../embed/list-images.js';
+import { decodeImageFile, type RgbImage } from '../../io/image.js';
+import { MtcnnDetector, drawFaces, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
+import { MTCNN_WEIGHTS, type MtcnnWeights } from '../../models/mtcnn/index.js';
+import { useAllCores } from '../../tensor/index.js';
+
+const spec = {
+  command: 'detect',
+  summary: 'Detect faces (MTCNN): boxes, probabilities and five landmarks per face',
+  positionals: [{ name: 'images', help: 'image files, or folders of images', variadic: true }],
+  flags: {
+    json: { type: 'boolean', help: "print one JSON array: {image, width, height, faces: [{box, prob, landmarks}]} per image" },
+    draw: { type: 'string', valueName: 'dir', help: 'write annotated copies (boxes and landmarks) into this folder as <name>.png' },
+    minFaceSize: { type: 'number', min: 1, default: DEFAULT_DETECT_OPTIONS.minFaceSize, help: 'smallest face searched for, in pixels' },
+    thresholds: { type: 'string', default: DEFAULT_DETECT_OPTIONS.thresholds.join(','), help: 'P-Net, R-Net and O-Net probability thresholds' },
+    factor: { type: 'number', min: 0.01, max: 0.99, default: DEFAULT_DETECT_OPTIONS.factor, help: 'scale step of the image pyramid' },
+    weights: { type: 'string', choices: MTCNN_WEIGHTS, default: 'facenet-pytorch', help: "MTCNN weights: facenet-pytorch's pnet/rnet/onet.pt or facenet's det1-3.npy (same values)" },
+  },
+} as const;
+
+/** The JSON form of one image's result, rounded as the reference fixture (1e-3 px, 1e-6 probability). */
+export interface DetectionRecord {
+  image: string;
+  width: number;
+  height: number;
+  faces: Face[];
+}
+
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+export function toRecord(image: string, img: RgbImage, faces: readonly Face[]): DetectionRecord {
+  return {
+    image,
+    width: img.width,
+    height: img.height,
+    faces: faces.map((f) => ({
+      box: f.box.map(r3) as Face['box'],
+      prob: Math.round(f.prob * 1e6) / 1e6,
+      landmarks: f.landmarks.map(([x, y]) => [r3(x), r3(y)]) as Face['landmarks'],
+    })),
+  };
+}
+
+const LANDMARK_NAMES = ['left eye', 'right eye', 'nose', 'mouth left', 'mouth right'];
+
+function formatTable(rec: DetectionRecord): string {
+  const lines = [`${rec.image}  ${rec.width}x${rec.height}  ${rec.faces.length} face${rec.faces.length === 1 ? '' : 's'}`];
+  if (rec.faces.length === 0) return lines.join('\n') + '\n';
+  const pt = ([x, y]: [number, number]): string => `(${x.toFixed(1)}, ${y.toFixed(1)})`;
+  const header = ['#', 'prob', 'x1', 'y1', 'x2', 'y2', ...LANDMARK_NAMES];
+  const rows = rec.faces.map((f, i) => [String(i + 1), f.prob.toFixed(4), ...f.box.map((v) => v.toFixed(1)), ...f.landmarks.map(pt)]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const fmt = (cells: string[]): string => '  ' + cells.map((c, i) => (i < 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  lines.push(fmt(header), ...rows.map(fmt));
+  return lines.join('\n') + '\n';
+}
+
+async function expand(inputs: readonly string[], io: CliIO): Promise<{ files: string[]; errors: number }> {
+  const files: string[] = [];
+  let errors = 0;
+  for (const input of inputs) {
+    try {
+      files.push(...(await listImages([input])));
+    } catch (e) {
+      errors++;
+      io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
+    }
+  }
+  return { files, errors };
+}
+
+export const detectCommand: Command = {
+  spec,
+  async run(argv, io) {
+    const args = parseArgs(argv, spec);
+    if (args.help) {
+      io.stdout.write(formatHelp(spec));
+      return 0;
+    }
+    const f = args.flags;
+    const detect = { minFaceSize: f.minFaceSize, thresholds: parseThresholds(f.thresholds), factor: f.factor };
+    const { files, errors: listErrors } = await expand(args.positionals.images, io);
+    let errors = listErrors;
+    useAllCores();
+    const detector = await MtcnnDetector.load({ weights: f.weights as MtcnnWeights, detect });
+    const records: DetectionRecord[] = [];
+    try {
+      // Decode one image ahead, on libvips' threads, while the current one is detected.
+      const decode = (file: string) => decodeImageFile(file).then((img) => ({ img }), (error: unknown) => ({ error }));
+      let next = files.length > 0 ? decode(files[0]!) : null;
+      for (let i = 0; i < files.length; i++) {
+        if (io.signal.aborted) break;
+        const file = files[i]!;
+        const decoded = await next!;
+        next = i + 1 < files.length ? decode(files[i + 1]!) : null;
+        if ('error' in decoded) {
+          errors++;
+          io.stderr.write(`facenet detect: ${(decoded.error as Error).message ?? String(decoded.error)}\n`);
+          continue;
+        }
+        let faces: Face[];
+        try {
+          faces = detector.detect(decoded.img);
+        } catch (e) {
+          errors++;
+          io.stderr.write(`facenet detect: ${file}: face detection failed: ${(e as Error).message}\n`);
+          continue;
+        }
+        const rec = toRecord(file, decoded.img, faces);
+        records.push(rec);
+        if (!f.json) io.stdout.write(formatTable(rec));
+        if (f.draw !== undefined) {
+          const out = path.join(f.draw, `${path.parse(file).name}.png`);
+          try {
+            await drawFaces(decoded.img, faces, out);
+          } catch (e) {
+            errors++;
+            io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
+          }
+        }
+      }
+      await next?.catch(() => undefined);
+    } finally {
+      detector.dispose();
+    }
+    if (f.json) io.stdout.write(JSON.stringify(records, null, 1) + '\n');
+    if (io.signal.aborted) return 130;
+    return errors > 0 ? 1 : 0;
+  },
+};
