@@ -1,0 +1,110 @@
+/**
+ * Benchmark entry point: `npm run bench -- [--suite engine] [--quick] [--threads N]`.
+ *
+ * Runs the selected suites (default: all) and prints one JSON object per line on stdout; the same
+ * lines go to bench/out/<suite>-<date>.jsonl (git-ignored). Progress and warnings go to stderr.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+
+export interface SuiteOptions {
+  quick: boolean;
+  /** libtorch intra-op threads, set on both sides (ours and PyTorch's). */
+  threads: number;
+  /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
+  python: string;
+  /** Prints one result line (and records it in the suite's .jsonl file). */
+  emit(line: Record<string, unknown>): void;
+}
+
+type Suite = (opts: SuiteOptions) => Promise<void>;
+
+const SUITES: Record<string, () => Promise<Suite>> = {
+  engine: async () => (await import('./engine.js')).runEngineSuite,
+};
+
+const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch
+
+const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH]
+  --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
+  --quick    a short run (fewer, shorter samples)
+  --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
+  --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null`;
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string } {
+  const suites: string[] = [];
+  let quick = false;
+  let python = DEFAULT_PYTHON;
+  let threads = os.availableParallelism();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) fail(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--suite':
+        suites.push(...value().split(',').filter(Boolean));
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--threads': {
+        const v = value();
+        threads = Number(v);
+        if (!Number.isInteger(threads) || threads < 1) fail(`--threads must be a positive integer, got ${v}`);
+        break;
+      }
+      case '--python':
+        python = value();
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        process.exit(0);
+      // falls through (exit does not return)
+      default:
+        fail(`unknown argument ${a}`);
+    }
+  }
+  for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python };
+}
+
+async function main(): Promise<void> {
+  const { suites, quick, threads, python } = parseArgs(process.argv.slice(2));
+  const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  for (const name of suites) {
+    const file = path.join(outDir, `${name}-${stamp}${quick ? '-quick' : ''}.jsonl`);
+    const fd = openSync(file, 'w');
+    const emit = (line: Record<string, unknown>): void => {
+      const text = JSON.stringify(line) + '\n';
+      process.stdout.write(text);
+      writeSync(fd, text);
+    };
+    const t0 = performance.now();
+    try {
+      const suite = await SUITES[name]!();
+      await suite({ quick, threads, python, emit });
+    } finally {
+      closeSync(fd);
+    }
+    process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), file)}\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
