@@ -62,7 +62,12 @@ step('3/4 train on the identities outside fold 1');
 const pairsText = readFileSync(path.join(zoo, 'lfw/pairs.txt'), 'utf8');
 const firstFold = parsePairs(pairsText, 'pairs.txt').pairs.slice(0, 600);
 const heldOut = new Set(firstFold.flatMap((p) => [p.name1, p.name2]));
-writeFileSync(fold1, ['1\t300', ...pairsText.split(/\r?\n/).slice(1, 601)].join('\n') + '\n');
+// facenet's protocol cuts the pairs into 10 contiguous folds and relies on each fold holding both
+// kinds (pairs.txt's layout). Fold 1 alone is 300 same then 300 different pairs, so it is laid out
+// again as 10 sub-folds of 30 same + 30 different, header "10 30".
+const fold1Lines = pairsText.split(/\r?\n/).slice(1, 601);
+const subFolds = Array.from({ length: 10 }, (_, k) => [...fold1Lines.slice(30 * k, 30 * k + 30), ...fold1Lines.slice(300 + 30 * k, 300 + 30 * k + 30)]);
+writeFileSync(fold1, ['10\t30', ...subFolds.flat()].join('\n') + '\n');
 rmSync(trainDir, { recursive: true, force: true });
 mkdirSync(trainDir);
 let classes = 0;
