@@ -55,7 +55,7 @@ test('flags override the config file, which overrides the defaults; --json print
   assert.ok(r.stderr.includes('run folder'));
 });
 
-test('an interrupt (SIGINT) ends with a checkpoint, a model and exit code 130; mistakes exit 2', async () => {
+test('an interrupt (SIGINT) ends with a checkpoint and exit code 130; mistakes exit 2', async () => {
   const r = await run(['--data-dir', dataDir, '--model-variant', 'inception-resnet-v1-tiny', '--image-size', '80', '--batch-size', '6', '--threads', '1', '--logs-base-dir', path.join(tmp, 'runs')], AbortSignal.abort());
   assert.equal(r.code, 130);
   assert.ok(r.stdout.includes('facenet train --resume'), r.stdout);

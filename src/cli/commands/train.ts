@@ -61,6 +61,7 @@ const HELP: Record<keyof TrainConfig, string> = {
   lfwSubtractMean: 'LFW: subtract the training folds\' mean embedding',
   lfwUseFlippedImages: 'LFW: concatenate the embeddings of the mirrored images',
   logsBaseDir: 'runs are written to <dir>/<YYYYmmdd-HHMMSS>',
+  runName: 'name the run folder <logs-base-dir>/<name> instead of the date and time',
   maxMinutes: 'stop cleanly (checkpoint + model) after this many minutes (0: no limit)',
   checkpointEveryMinutes: 'checkpoint at least this often besides every epoch end (0: epoch ends only)',
   threads: 'libtorch threads (0: all cores)',
@@ -104,7 +105,7 @@ const spec: CommandSpec = {
   summary:
     'Train a face-embedding model (Inception-ResNet-v1) on an aligned class-per-folder dataset, as facenet\'s train_softmax.py ' +
     '(--loss softmax) or train_tripletloss.py (--loss triplet). Writes a run folder with config.json, metrics.jsonl, ' +
-    'checkpoints, training-curves.svg and model.safetensors (usable with `facenet embed --model`). Defaults in [brackets].',
+    'checkpoints, curves.svg and model.safetensors (usable with `facenet embed --model`). Defaults in [brackets].',
   flags: {
     config: { type: 'string', valueName: 'file.json', help: 'options from a JSON file (flags given here win)' },
     resume: { type: 'string', valueName: 'run-dir', help: 'continue a run from its last checkpoint' },
@@ -162,7 +163,7 @@ function summaryText(s: TrainSummary): string {
     `loss ${s.lastLoss?.toFixed(4) ?? '-'}${s.lastAccuracy !== null ? `, accuracy ${s.lastAccuracy.toFixed(4)}` : ''}` +
       `${s.lfw ? `, LFW ${s.lfw.accuracy.toFixed(4)}` : ''}; ${s.imagesPerSec.toFixed(1)} img/s, data wait ${s.meanDataWaitMs.toFixed(1)} ms/step` +
       `${s.skippedImages ? `, ${s.skippedImages} unreadable images skipped` : ''}`,
-    `model: ${s.modelFile}`,
+    s.modelFile ? `model: ${s.modelFile}` : `checkpoint: ${s.checkpointFile}`,
     '',
   ].join('\n');
 }

@@ -1,0 +1,59 @@
+/**
+ * Training config files (--config FILE): a JSON object of options. Keys may be spelled as in the
+ * config (camelCase), as on the command line (kebab-case) or as in facenet's scripts (snake_case),
+ * so an arguments list copied from facenet translates directly. Relative paths inside the file are
+ * taken relative to the file's folder, so a config can travel with its dataset.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FacenetError } from '../errors.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+
+/** 'image_size' / 'image-size' / 'imageSize' -> 'imageSize'. */
+export function toCamelCase(key: string): string {
+  return key.replace(/[-_]+([a-zA-Z0-9])/g, (_, ch: string) => ch.toUpperCase());
+}
+
+const PATH_KEYS: readonly (keyof TrainConfig)[] = ['dataDir', 'pretrainedModel', 'learningRateScheduleFile', 'lfwDir', 'lfwPairs', 'logsBaseDir'];
+
+/** Converts a parsed JSON object into a partial config; `source` names it in errors. */
+export function configFromObject(obj: unknown, source: string, baseDir?: string): Partial<TrainConfig> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new FacenetError('BAD_FILE', `${source}: a training config must be a JSON object of options`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [raw, value] of Object.entries(obj as Record<string, unknown>)) {
+    const key = toCamelCase(raw);
+    if (!(key in TRAIN_DEFAULTS)) {
+      throw new FacenetError('BAD_FILE', `${source}: unknown training option '${raw}' (known: ${Object.keys(TRAIN_DEFAULTS).join(', ')})`);
+    }
+    let v = value;
+    if (baseDir && typeof v === 'string' && v !== '' && PATH_KEYS.includes(key as keyof TrainConfig) && !isPretrainedName(key, v)) {
+      v = path.resolve(baseDir, v);
+    }
+    out[key] = v;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/** 'vggface2' is a model name, not a path. */
+function isPretrainedName(key: string, v: string): boolean {
+  return key === 'pretrainedModel' && !v.includes('/') && !v.includes('.');
+}
+
+export async function readTrainConfigFile(file: string): Promise<Partial<TrainConfig>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FacenetError(code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_FILE', `cannot read training config ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new FacenetError('BAD_FILE', `training config ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  return configFromObject(parsed, file, path.dirname(path.resolve(file)));
+}

@@ -1,0 +1,60 @@
+/**
+ * Run folders: <logsBaseDir>/<YYYYmmdd-HHMMSS> (facenet's subdir name, local time) or
+ * <logsBaseDir>/<runName>, holding config.json, metrics.jsonl, checkpoint.safetensors,
+ * optimizer-state.bin, curves.svg and model.safetensors. Two runs started in the same second get
+ * "-2", "-3", ... rather than sharing a folder (facenet would mix them).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FacenetError } from '../errors.js';
+
+export const RUN_FILES = Object.freeze({
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  curves: 'curves.svg',
+  model: 'model.safetensors',
+});
+
+/** datetime.strftime(datetime.now(), '%Y%m%d-%H%M%S'). */
+export function runName(now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+}
+
+/**
+ * Creates a fresh run folder under base and returns its absolute path. A named folder may exist
+ * already (a run that failed before its first checkpoint) but must not hold a checkpoint.
+ */
+export async function createRunDir(base: string, name: string | null = null, now = new Date()): Promise<string> {
+  if (name !== null) {
+    const dir = path.resolve(base, name);
+    if (existsSync(path.join(dir, 'checkpoint.safetensors'))) {
+      throw new FacenetError('BAD_ARGUMENT', `run folder ${dir} already holds a run: continue it with --resume ${dir}, or pick another --run-name`);
+    }
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+  await mkdir(base, { recursive: true });
+  const stamp = runName(now);
+  for (let i = 1; ; i++) {
+    const dir = path.resolve(base, i === 1 ? stamp : `${stamp}-${i}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** Writes text through a temporary file and a rename, so readers never see half a file. */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeTextAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}

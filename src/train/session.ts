@@ -1,0 +1,122 @@
+/**
+ * Opening a training run: resolve the config (or take it from the checkpoint being resumed),
+ * create or reuse the run folder, scan the dataset, read the learning-rate schedule and LFW pairs,
+ * and build the model state. Every check that can fail without training does so here, before the
+ * first step.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { getNumThreads, setNumThreads, useAllCores } from '../tensor/index.js';
+import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
+import { FacenetError } from '../errors.js';
+import { FROZEN_ON_RESUME, resolveTrainConfig, type TrainConfig } from './config.js';
+import { readCheckpoint } from './checkpoint.js';
+import type { LoopState, TrainOptions } from './events.js';
+import { LearningRatePolicy } from './learning-rate.js';
+import { LfwCheck } from './lfw-check.js';
+import { MetricHistory } from './metric-history.js';
+import { MetricsLog } from './metrics-log.js';
+import { RUN_FILES, createRunDir, writeJsonAtomic } from './run-dir.js';
+import { buildTrainingModel, disposeTrainingModel, type TrainingModel } from './training-model.js';
+import type { TripletRoundState } from './triplet-source.js';
+
+export interface Session {
+  config: TrainConfig;
+  runDir: string;
+  set: TrainingSet;
+  lr: LearningRatePolicy;
+  lfw: LfwCheck | null;
+  tm: TrainingModel;
+  metrics: MetricsLog;
+  history: MetricHistory;
+  state: LoopState;
+  resumedFromStep: number | null;
+  tripletRound: TripletRoundState | null;
+  classesSha256: string;
+  close(): void;
+}
+
+export function classesSha256(names: readonly string[]): string {
+  return createHash('sha256').update(names.join('\n')).digest('hex');
+}
+
+function freshState(): LoopState {
+  return { step: 0, epoch: 1, batchInEpoch: 0, skippedImages: 0, skippedBatches: 0, lastLfw: null, tripletRound: null };
+}
+
+export async function openSession(partial: Partial<TrainConfig>, options: TrainOptions, warn: (m: string) => void): Promise<Session> {
+  const checkpoint = options.resume ? await readCheckpoint(options.resume) : null;
+  let config: TrainConfig;
+  if (checkpoint) {
+    const saved = checkpoint.records['config'] as TrainConfig;
+    for (const k of FROZEN_ON_RESUME) {
+      const v = partial[k];
+      if (v !== undefined && v !== null && v !== saved[k]) {
+        throw new FacenetError('BAD_ARGUMENT', `cannot change ${k} when resuming (the checkpoint was trained with ${JSON.stringify(saved[k])}, got ${JSON.stringify(v)})`);
+      }
+    }
+    config = resolveTrainConfig(saved, partial);
+  } else {
+    config = resolveTrainConfig(partial);
+  }
+
+  const set = await loadTrainingSet(config);
+  const sha = classesSha256(set.classNames);
+  const state: LoopState = checkpoint ? (checkpoint.records['state'] as LoopState) : freshState();
+  if (checkpoint && checkpoint.records['classesSha256'] !== sha) {
+    throw new FacenetError(
+      'BAD_ARGUMENT',
+      `the dataset ${config.dataDir} no longer has the classes the checkpoint was trained on (${checkpoint.records['numClasses']} classes then, ` +
+        `${set.classNames.length} now, or other names); resume with the same dataset`,
+    );
+  }
+  const lr = await LearningRatePolicy.create(config);
+  const lfw = config.lfwDir ? await LfwCheck.create(config) : null;
+  if (lfw && lfw.skippedPairs > 0) warn(`LFW check: ${lfw.skippedPairs} pairs skipped (images missing under ${config.lfwDir})`);
+
+  const runDir = options.resume ? path.resolve(options.resume) : await createRunDir(config.logsBaseDir, config.runName);
+  await writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
+  // A fresh run in a reused named folder starts a fresh metrics file.
+  const { log: metrics, history: records } = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0);
+  const history = new MetricHistory();
+  for (const r of records) history.add(r);
+
+  const previousThreads = getNumThreads();
+  if (config.threads > 0) setNumThreads(config.threads);
+  else useAllCores();
+  let tm: TrainingModel;
+  try {
+    tm = await buildTrainingModel(config, {
+      numClasses: set.classNames.length,
+      resume: checkpoint?.tensors ?? null,
+      optimizerState: checkpoint?.optimizerState ?? null,
+      warn,
+    });
+  } catch (err) {
+    metrics.close();
+    setNumThreads(previousThreads);
+    throw err;
+  }
+  const saved = checkpoint?.tensors.get('triplets');
+  const tripletRound =
+    state.tripletRound && saved ? { ...state.tripletRound, triplets: Int32Array.from(saved.data as Int32Array) } : null;
+  return {
+    config,
+    runDir,
+    set,
+    lr,
+    lfw,
+    tm,
+    metrics,
+    history,
+    state,
+    resumedFromStep: checkpoint ? state.step : null,
+    tripletRound,
+    classesSha256: sha,
+    close() {
+      metrics.close();
+      disposeTrainingModel(tm);
+      setNumThreads(previousThreads);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * One optimisation step of each kind of training, inside one tidy() scope so that a step leaves no
+ * tensor behind (memory stays flat over a run):
+ *
+ *  softmax: total = CE(head(prelogits)) + prelogits_norm_factor * prelogits norm
+ *                   + center_loss_factor * center loss + weight decay   (train_softmax.py)
+ *  triplet: total = triplet loss on the embeddings + weight decay       (train_tripletloss.py)
+ *
+ * followed by backward, the optimiser step at the given learning rate and the center update.
+ */
+import { noGrad, tensor, tidy, type Tensor } from '../tensor/index.js';
+import type { LoadedBatch } from '../data/batch-loader.js';
+import type { TrainConfig } from './config.js';
+import type { TrainingModel } from './training-model.js';
+import { batchAccuracy, softmaxCrossEntropy } from './losses/softmax-loss.js';
+import { l2Loss, prelogitsNorm } from './losses/regularizers.js';
+import { tripletLoss } from './losses/triplet-loss.js';
+import { standardizeBatch } from './standardize-batch.js';
+
+export interface StepResult {
+  /** The total loss that was minimised. */
+  loss: number;
+  /** Training accuracy of the batch (softmax only). */
+  accuracy: number | null;
+  /** Individual terms, unscaled (crossEntropy, tripletLoss, centerLoss, prelogitsNorm), and the scaled regularisation sum when any is on. */
+  terms: Record<string, number>;
+}
+
+function inputs(c: TrainConfig, batch: LoadedBatch): { x: Tensor; y: Tensor } {
+  const x = standardizeBatch(batch.pixels, batch.count, c.imageSize!, c.useFixedImageStandardization ? 'fixed' : 'prewhiten'); // [N, 3, S, S]
+  const y = tensor(batch.labels, [batch.count]).long(); // [N] int64
+  return { x, y };
+}
+
+/** The weight-decay term wd * sum(w^2) / 2, or null when off. */
+function weightDecay(tm: TrainingModel, c: TrainConfig): Tensor | null {
+  return c.weightDecay > 0 ? l2Loss(tm.decayed).mul(c.weightDecay) : null;
+}
+
+interface SoftmaxTerms {
+  total: Tensor;
+  ce: Tensor;
+  norm: Tensor;
+  center: Tensor | null;
+  scores: Tensor;
+  prelogits: Tensor;
+}
+
+function softmaxTerms(tm: TrainingModel, c: TrainConfig, x: Tensor, y: Tensor): SoftmaxTerms {
+  const out = tm.model.forwardAll(x);
+  const { logits, scores } = tm.head!.forward(out.prelogits, y);
+  const ce = softmaxCrossEntropy(logits, y);
+  let total = ce;
+  const norm = prelogitsNorm(out.prelogits, c.prelogitsNormP);
+  if (c.prelogitsNormLossFactor > 0) total = total.add(norm.mul(c.prelogitsNormLossFactor));
+  const center = tm.centers ? tm.centers.loss(out.prelogits, y) : null;
+  if (center) total = total.add(center.mul(c.centerLossFactor));
+  const wd = weightDecay(tm, c);
+  if (wd) total = total.add(wd);
+  return { total, ce, norm, center, scores, prelogits: out.prelogits };
+}
+
+function softmaxResult(t: SoftmaxTerms, y: Tensor): StepResult {
+  const loss = t.total.item();
+  const crossEntropy = t.ce.item();
+  const terms: Record<string, number> = { crossEntropy, prelogitsNorm: t.norm.item() };
+  if (t.total !== t.ce) terms['regularization'] = loss - crossEntropy; // only when some regulariser is on
+  if (t.center) terms['centerLoss'] = t.center.item();
+  return { loss, accuracy: batchAccuracy(t.scores, y), terms };
+}
+
+export function softmaxStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
+  return tidy(() => {
+    const { x, y } = inputs(c, batch);
+    const t = softmaxTerms(tm, c, x, y);
+    tm.optimizer.lr = lr;
+    t.total.backward();
+    tm.optimizer.step();
+    tm.optimizer.zeroGrad();
+    // facenet's scatter_sub on the centers, with the features of this (pre-update) forward pass.
+    tm.centers?.update(t.prelogits, y);
+    return softmaxResult(t, y);
+  });
+}
+
+/** Validation: the same loss terms without gradients or updates (the caller sets eval mode). */
+export function softmaxEvaluate(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch): StepResult {
+  return noGrad(() => tidy(() => {
+    const { x, y } = inputs(c, batch);
+    return softmaxResult(softmaxTerms(tm, c, x, y), y);
+  }));
+}
+
+export function tripletStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
+  return tidy(() => {
+    const { x } = inputs(c, batch);
+    const out = tm.model.forwardAll(x);
+    const tl = tripletLoss(out.embeddings, c.alpha);
+    const wd = weightDecay(tm, c);
+    const total = wd ? tl.add(wd) : tl;
+    tm.optimizer.lr = lr;
+    total.backward();
+    tm.optimizer.step();
+    tm.optimizer.zeroGrad();
+    const loss = total.item();
+    const tripletValue = tl.item();
+    const terms: Record<string, number> = { tripletLoss: tripletValue };
+    if (wd) terms['regularization'] = loss - tripletValue;
+    return { loss, accuracy: null, terms };
+  });
+}
+
+/** Embeddings [n, D] of a batch without gradients, in whatever mode the model is in. */
+export function embedBatch(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch): Float32Array {
+  return noGrad(() => tidy(() => tm.model.forward(inputs(c, batch).x).toFloat32()));
+}
