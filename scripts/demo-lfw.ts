@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractLfwArchive } from '../src/data/lfw-archive.js';
+import { extractLfwArchive, LFW_DEEPFUNNELED_IMAGES } from '../src/data/lfw-archive.js';
 import { parsePairs } from '../src/eval/pairs.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,11 +48,7 @@ const fold1 = path.join(work, 'pairs-fold1.txt');
 const runDir = path.join(work, 'run');
 
 step('1/4 extract LFW');
-const extracted = await extractLfwArchive(path.join(zoo, 'lfw/lfw-deepfunneled.tgz'), raw, {
-  onProgress: (p: { files: number }) => {
-    if (p.files % 2000 === 0) process.stderr.write(`  ${p.files} files\n`);
-  },
-} as never);
+const extracted = await extractLfwArchive(path.join(zoo, 'lfw/lfw-deepfunneled.tgz'), raw, { expectedFiles: LFW_DEEPFUNNELED_IMAGES });
 process.stderr.write(`  ${extracted.files} images in ${raw}${extracted.alreadyDone ? ' (already there)' : ''}\n`);
 
 step('2/4 align LFW with MTCNN');
@@ -96,18 +92,22 @@ const trainArgs = [
   '--random-flip',
   '--use-fixed-image-standardization',
   '--optimizer', 'ADAM',
-  '--learning-rate', '0.002',
+  '--learning-rate', '0.01',
+  '--learning-rate-decay-epochs', '10',
+  '--learning-rate-decay-factor', '0.5',
   '--batch-size', '32',
   '--epoch-size', '200',
   '--max-nrof-epochs', '1000',
   '--max-minutes', String(minutes),
   '--keep-probability', '0.8',
   '--weight-decay', '5e-4',
-  '--center-loss-factor', '0',
   '--moving-average-decay', '0.999',
   '--lfw-dir', aligned,
   '--lfw-pairs', fold1,
-  '--lfw-every-n-epochs', '1',
+  '--lfw-every-n-epochs', '5',
+  // One libtorch thread by default: on a shared 2-core machine two OpenMP threads stall each
+  // other when anything else runs (DEMO_THREADS=2 on a quiet machine is ~35% faster).
+  '--threads', process.env['DEMO_THREADS'] ?? '1',
   '--logs-base-dir', work,
 ];
 if (existsSync(path.join(runDir, 'model.safetensors'))) {
