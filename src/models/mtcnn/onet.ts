@@ -4,8 +4,9 @@
  * dense6_1, dense6_2, dense6_3). As in R-Net, the flatten before dense5 is in (w, h, c) order.
  */
 import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
-import { Module, Conv2d, Linear, PReLU } from '../../nn/index.js';
-import { convParams, denseAsConv, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
+import { Conv2d, Linear, PReLU } from '../../nn/index.js';
+import { convParams, denseAsConv, stackedHeads, type ConvParams } from './inference-weights.js';
+import { InferenceLayoutModule } from './inference-layout.js';
 
 export interface ONetOutput {
   /** Box regression: [N, 4]. */
@@ -16,7 +17,9 @@ export interface ONetOutput {
   prob: Tensor;
 }
 
-export class ONet extends Module {
+type ONetLayout = { c1: ConvParams; c2: ConvParams; c3: ConvParams; c4: ConvParams; d5: ConvParams; heads: ConvParams };
+
+export class ONet extends InferenceLayoutModule<ONetLayout> {
   private readonly conv1 = this.registerModule('conv1', new Conv2d(3, 32, { kernel: 3 }));
   private readonly prelu1 = this.registerModule('prelu1', new PReLU(32));
   private readonly conv2 = this.registerModule('conv2', new Conv2d(32, 64, { kernel: 3 }));
@@ -31,15 +34,12 @@ export class ONet extends Module {
   private readonly dense6_2 = this.registerModule('dense6_2', new Linear(256, 4));
   private readonly dense6_3 = this.registerModule('dense6_3', new Linear(256, 10));
 
-  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; c4: ConvParams; d5: ConvParams; heads: ConvParams } | null = null;
-
   /**
    * Builds the inference layout (inference-weights.ts): channels_last convs, dense5 as a 3x3 conv
    * over conv4's map, the three heads stacked into one 1x1 conv. It follows later weight loads (stateChanged).
    */
-  prepareInference(): this {
-    this.releaseInference();
-    this.fused = {
+  protected buildInference(): ONetLayout {
+    return {
       c1: convParams(this.conv1),
       c2: convParams(this.conv2),
       c3: convParams(this.conv3),
@@ -47,23 +47,6 @@ export class ONet extends Module {
       d5: denseAsConv(this.dense5, 128, 3, 3),
       heads: stackedHeads([this.dense6_1, this.dense6_2, this.dense6_3]),
     };
-    return this;
-  }
-
-  private releaseInference(): void {
-    if (this.fused) disposeParams(Object.values(this.fused));
-    this.fused = null;
-  }
-
-  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
-  override stateChanged(): void {
-    super.stateChanged();
-    if (this.fused) this.prepareInference();
-  }
-
-  override dispose(): void {
-    this.releaseInference();
-    super.dispose();
   }
 
   /** x: [N, 3, 48, 48] standardised. Call inside tidy(). */

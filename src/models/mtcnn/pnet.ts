@@ -8,8 +8,9 @@
  * network takes images the usual way round: [N, 3, H, W], RGB, (x - 127.5) / 128.
  */
 import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
-import { Module, Conv2d, PReLU } from '../../nn/index.js';
-import { convParams, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
+import { Conv2d, PReLU } from '../../nn/index.js';
+import { convParams, stackedHeads, type ConvParams } from './inference-weights.js';
+import { InferenceLayoutModule } from './inference-layout.js';
 
 export interface PNetOutput {
   /** Box regression (dx1, dy1, dx2, dy2 as fractions of the 12x12 window): [N, 4, H', W']. */
@@ -18,7 +19,9 @@ export interface PNetOutput {
   prob: Tensor;
 }
 
-export class PNet extends Module {
+type PNetLayout = { c1: ConvParams; c2: ConvParams; c3: ConvParams; heads: ConvParams };
+
+export class PNet extends InferenceLayoutModule<PNetLayout> {
   private readonly conv1 = this.registerModule('conv1', new Conv2d(3, 10, { kernel: 3 }));
   private readonly prelu1 = this.registerModule('prelu1', new PReLU(10));
   private readonly conv2 = this.registerModule('conv2', new Conv2d(10, 16, { kernel: 3 }));
@@ -28,38 +31,18 @@ export class PNet extends Module {
   private readonly conv4_1 = this.registerModule('conv4_1', new Conv2d(32, 2, { kernel: 1 }));
   private readonly conv4_2 = this.registerModule('conv4_2', new Conv2d(32, 4, { kernel: 1 }));
 
-  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; heads: ConvParams } | null = null;
-
   /**
    * Builds the inference layout (inference-weights.ts): channels_last convs, conv4_1 and conv4_2
    * stacked into one 1x1 conv. forward() uses it from then on;
    * it follows later weight loads (stateChanged).
    */
-  prepareInference(): this {
-    this.releaseInference();
-    this.fused = {
+  protected buildInference(): PNetLayout {
+    return {
       c1: convParams(this.conv1),
       c2: convParams(this.conv2),
       c3: convParams(this.conv3),
       heads: stackedHeads([this.conv4_1, this.conv4_2]),
     };
-    return this;
-  }
-
-  private releaseInference(): void {
-    if (this.fused) disposeParams(Object.values(this.fused));
-    this.fused = null;
-  }
-
-  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
-  override stateChanged(): void {
-    super.stateChanged();
-    if (this.fused) this.prepareInference();
-  }
-
-  override dispose(): void {
-    this.releaseInference();
-    super.dispose();
   }
 
   /** x: [N, 3, H, W] standardised, H and W >= 12. Call inside tidy(): intermediates are left to the scope. */

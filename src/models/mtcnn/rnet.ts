@@ -7,8 +7,9 @@
  * weights were trained for that order.
  */
 import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
-import { Module, Conv2d, Linear, PReLU } from '../../nn/index.js';
-import { convParams, denseAsConv, disposeParams, stackedHeads, type ConvParams } from './inference-weights.js';
+import { Conv2d, Linear, PReLU } from '../../nn/index.js';
+import { convParams, denseAsConv, stackedHeads, type ConvParams } from './inference-weights.js';
+import { InferenceLayoutModule } from './inference-layout.js';
 
 export interface RNetOutput {
   /** Box regression: [N, 4]. */
@@ -17,7 +18,9 @@ export interface RNetOutput {
   prob: Tensor;
 }
 
-export class RNet extends Module {
+type RNetLayout = { c1: ConvParams; c2: ConvParams; c3: ConvParams; d4: ConvParams; heads: ConvParams };
+
+export class RNet extends InferenceLayoutModule<RNetLayout> {
   private readonly conv1 = this.registerModule('conv1', new Conv2d(3, 28, { kernel: 3 }));
   private readonly prelu1 = this.registerModule('prelu1', new PReLU(28));
   private readonly conv2 = this.registerModule('conv2', new Conv2d(28, 48, { kernel: 3 }));
@@ -29,38 +32,18 @@ export class RNet extends Module {
   private readonly dense5_1 = this.registerModule('dense5_1', new Linear(128, 2));
   private readonly dense5_2 = this.registerModule('dense5_2', new Linear(128, 4));
 
-  private fused: { c1: ConvParams; c2: ConvParams; c3: ConvParams; d4: ConvParams; heads: ConvParams } | null = null;
-
   /**
    * Builds the inference layout (inference-weights.ts): channels_last convs, dense4 as a 3x3 conv
    * over conv3's map, dense5_1 and dense5_2 stacked into one 1x1 conv. It follows later weight loads (stateChanged).
    */
-  prepareInference(): this {
-    this.releaseInference();
-    this.fused = {
+  protected buildInference(): RNetLayout {
+    return {
       c1: convParams(this.conv1),
       c2: convParams(this.conv2),
       c3: convParams(this.conv3),
       d4: denseAsConv(this.dense4, 64, 3, 3),
       heads: stackedHeads([this.dense5_1, this.dense5_2]),
     };
-    return this;
-  }
-
-  private releaseInference(): void {
-    if (this.fused) disposeParams(Object.values(this.fused));
-    this.fused = null;
-  }
-
-  /** loadStateDict calls this after overwriting the weights: rebuild the inference layout from the new values. */
-  override stateChanged(): void {
-    super.stateChanged();
-    if (this.fused) this.prepareInference();
-  }
-
-  override dispose(): void {
-    this.releaseInference();
-    super.dispose();
   }
 
   /** x: [N, 3, 24, 24] standardised. Call inside tidy(). */
