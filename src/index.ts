@@ -1,0 +1,24 @@
+/** The package's public surface. */
+export { FaceNet, type FaceNetOptions, type EmbeddedFace, type Comparison } from './facenet.js';
+export { FacenetError, type FacenetErrorCode } from './errors.js';
+export { MtcnnDetector, type Face, type DetectOptions, type MtcnnLoadOptions } from './detect/index.js';
+export { alignFace, alignDataset, type AlignFaceOptions, type AlignDatasetOptions, type AlignSummary } from './align/index.js';
+export { Embedder, type EmbedderOptions, type FlipMode, type FitMode } from './embed/embedder.js';
+export { embedFiles } from './embed/embed-files.js';
+export { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
+export { resolveConfig, VARIANTS, type InceptionResnetV1Config, type Standardization } from './models/inception-resnet-v1/config.js';
+export { loadFaceModel, PRETRAINED, type FaceModel } from './models/registry.js';
+export { saveModel, loadModelFile, updateModelFacts, type ModelFacts } from './models/model-file.js';
+export { train, resolveTrainConfig, TRAIN_DEFAULTS, type TrainConfig, type TrainSummary, type TrainEvent } from './train/index.js';
+export { validateLfw, type LfwValidation, type ValidateLfwOptions } from './eval/validate-lfw.js';
+export { evaluateLfw, type LfwReport, type LfwOptions } from './eval/lfw-protocol.js';
+export { readPairs, getLfwPaths } from './eval/pairs.js';
+export { renderRocSvg } from './eval/roc-plot.js';
+export { SvmClassifier, type Prediction } from './classify/svm-classifier.js';
+export { decodeImage, encodePng, type RgbImage, type ImageInput } from './io/image.js';
+export { readTorchStateDict } from './io/torch-file.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export { readNpy, writeNpy } from './io/npy.js';
+export { resolveAsset } from './io/assets.js';
+export * as tensor from './tensor/index.js';
+export * as nn from './nn/index.js';
