@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
 import readline from 'node:readline';
-import { randn, conv2d, grad, dispose, setNumThreads, getNumThreads, liveTensors, libtorchVersion, type Tensor } from '../src/tensor/index.js';
+import { randn, conv2d, grad, dispose, setNumThreads, getNumThreads, liveTensors, libtorchVersion, mallocTuning, type Tensor } from '../src/tensor/index.js';
 import { native, type NativeBinding, type NativeHandle } from '../src/tensor/native.js';
 import type { SuiteOptions } from './run.js';
 
@@ -226,7 +226,11 @@ class TorchSide {
       process.stderr.write(`bench: ${python} not found; PyTorch numbers will be null\n`);
       return null;
     }
-    const child = spawn(python, [TORCH_SCRIPT, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // The PyTorch side gets the malloc settings our addon applied to itself (see native/src/addon.cc),
+    // so that the comparison is of the engines, not of the allocators.
+    const tuning = mallocTuning();
+    const env = tuning ? { ...process.env, MALLOC_MMAP_MAX_: String(tuning.mmapMax), MALLOC_TRIM_THRESHOLD_: String(tuning.trimThreshold) } : process.env;
+    const child = spawn(python, [TORCH_SCRIPT, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const side = new TorchSide(child);
     let spawnError: Error | null = null;
     child.on('error', (e) => (spawnError = e));

@@ -2,6 +2,9 @@
 // in-place ops (named with a trailing underscore) modify their first argument and return nothing.
 #include "common.h"
 
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
+
 #include <functional>
 #include <unordered_map>
 
@@ -131,6 +134,161 @@ static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (w.dim() != 4) ThrowArg(info.Env(), "conv2d: weight must be [out,in/groups,kh,kw]");
   return Ret(info, at::conv2d(x, w, ArgOptTensor(info, 2, "bias"), ArgInts(info, 3, "stride"), ArgInts(info, 4, "padding"),
                               ArgInts(info, 5, "dilation"), ArgInt(info, 6, "groups")));
+}
+
+// ---- prepacked convolution for inference -----------------------------------------------------
+// A convolution with fixed weights (e.g. batch norm folded in). On CPU float32 input without
+// autograd it runs oneDNN with the weights reordered once into the layout oneDNN wants
+// (mkldnn_prepacked::conv2d_prepack / conv2d_run: the ops torch.jit.freeze + optimize_for_inference
+// use) and the ReLU fused as a post-op. at::conv2d instead reorders the weights on every call and,
+// at batch 1, takes libtorch's non-oneDNN path (im2col + BLAS) for 1x1 kernels and small inputs.
+// Anything else (autograd on the input, other dtypes or devices, a libtorch without these ops)
+// runs at::conv2d with the same weights. The handle is a JS external: conv2dPrepack() makes it,
+// conv2dPrepackedRun() uses it, conv2dPrepackedDispose() frees its tensors at once.
+
+struct PackedConv {
+  static constexpr uint32_t kMagic = 0x636f6e76;  // "conv"
+  uint32_t magic = kMagic;
+  bool alive = true;
+  at::Tensor weight;
+  c10::optional<at::Tensor> bias;
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups = 1;
+  bool relu = false;
+  c10::IValue context;  // the mkldnn_prepacked ConvOpContext, made on the first fast call
+  bool fusedRelu = false;  // whether the context applies the ReLU itself
+  int64_t bytes = 0;
+};
+
+static const c10::optional<c10::OperatorHandle>& PrepackOp() {
+  static const c10::optional<c10::OperatorHandle> op = c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_prepack", ""});
+  return op;
+}
+static const c10::optional<c10::OperatorHandle>& PackedRunOp() {
+  static const c10::optional<c10::OperatorHandle> op = c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_run", ""});
+  return op;
+}
+
+static void ReleasePacked(napi_env env, PackedConv* p) {
+  if (!p->alive) return;
+  p->alive = false;
+  p->weight = at::Tensor();
+  p->bias = c10::nullopt;
+  p->context = c10::IValue();
+  if (p->bytes > 0) {
+    int64_t ignored = 0;
+    napi_adjust_external_memory(env, -p->bytes, &ignored);
+  }
+  p->bytes = 0;
+}
+
+static PackedConv* ArgPacked(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsExternal()) ThrowArg(info.Env(), "conv: expected a prepacked convolution handle");
+  PackedConv* p = info[i].As<Napi::External<PackedConv>>().Data();
+  if (p == nullptr || p->magic != PackedConv::kMagic) ThrowArg(info.Env(), "conv: expected a prepacked convolution handle");
+  if (!p->alive) {
+    Napi::Error err = Napi::Error::New(info.Env(), "conv: the prepacked convolution was disposed");
+    err.Set("code", Napi::String::New(info.Env(), "DISPOSED"));
+    throw err;
+  }
+  return p;
+}
+
+// conv2dPrepack(weight, bias?, stride[2], padding[2], dilation[2], groups, relu) -> handle
+static Napi::Value Conv2dPrepack(const Napi::CallbackInfo& info) {
+  const at::Tensor& w = T(0, "weight");
+  if (w.dim() != 4) ThrowArg(info.Env(), "conv2dPrepack: weight must be [out,in/groups,kh,kw]");
+  auto* p = new PackedConv();
+  {
+    at::NoGradGuard ng;
+    p->weight = w.detach();
+    c10::optional<at::Tensor> b = ArgOptTensor(info, 1, "bias");
+    if (b) p->bias = b->detach();
+  }
+  p->stride = ArgInts(info, 2, "stride");
+  p->padding = ArgInts(info, 3, "padding");
+  p->dilation = ArgInts(info, 4, "dilation");
+  p->groups = ArgInt(info, 5, "groups");
+  p->relu = ArgBool(info, 6, "relu");
+  // the packed copy made on first use is about as large as the weight
+  p->bytes = 2 * static_cast<int64_t>(w.numel() * w.element_size());
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), p->bytes);
+  return Napi::External<PackedConv>::New(info.Env(), p, [](Napi::Env env, PackedConv* q) {
+    ReleasePacked(env, q);
+    delete q;
+  });
+}
+
+static bool PackedFastPath(const PackedConv& p, const at::Tensor& x, const c10::optional<at::Tensor>& residual) {
+  if (!PrepackOp() || !PackedRunOp()) return false;
+  if (x.dim() != 4 || !x.device().is_cpu() || x.scalar_type() != at::kFloat || x.layout() != at::kStrided) return false;
+  if (!p.weight.device().is_cpu() || p.weight.scalar_type() != at::kFloat) return false;
+  if (p.bias && (p.bias->scalar_type() != at::kFloat || !p.bias->device().is_cpu())) return false;
+  if (at::GradMode::is_enabled() && (x.requires_grad() || p.weight.requires_grad() || (residual && residual->requires_grad()))) return false;
+  return true;
+}
+
+// conv2dPrepackedRun(handle, x, residual?, reluAfterResidual) -> relu?(conv(x)) [+ residual, then relu?]
+// relu (the handle's) applies to the convolution's output; reluAfterResidual to the sum.
+static Napi::Value Conv2dPrepackedRun(const Napi::CallbackInfo& info) {
+  PackedConv* p = ArgPacked(info, 0);
+  const at::Tensor& x0 = T(1, "x");
+  c10::optional<at::Tensor> residual = ArgOptTensor(info, 2, "residual");
+  const bool reluAfter = IsMissing(info, 3) ? false : ArgBool(info, 3, "reluAfterResidual");
+  if (x0.dim() != 4) ThrowArg(info.Env(), "conv2d: input must be [N,C,H,W], got " + std::to_string(x0.dim()) + " dims");
+  if (PackedFastPath(*p, x0, residual)) {
+    at::Tensor x = x0.contiguous(x0.suggest_memory_format());
+    if (p->context.isNone()) {
+      // Weights laid out for this input's shape (other shapes still run; oneDNN then may reorder).
+      std::vector<int64_t> inputSize(x.sizes().begin(), x.sizes().end());
+      torch::jit::Stack stack;
+      stack.emplace_back(p->weight.contiguous(x.suggest_memory_format()));
+      stack.emplace_back(p->bias ? c10::IValue(*p->bias) : c10::IValue());
+      stack.emplace_back(c10::IValue(p->stride));
+      stack.emplace_back(c10::IValue(p->padding));
+      stack.emplace_back(c10::IValue(p->dilation));
+      stack.emplace_back(p->groups);
+      stack.emplace_back(c10::IValue(inputSize));
+      const bool fuse = p->relu && !residual;
+      stack.emplace_back(std::string(fuse ? "relu" : "none"));
+      PrepackOp()->callBoxed(&stack);
+      p->context = std::move(stack.at(0));
+      p->fusedRelu = fuse;
+    }
+    const bool fused = p->fusedRelu;
+    torch::jit::Stack stack;
+    stack.emplace_back(x);
+    stack.emplace_back(p->context);
+    PackedRunOp()->callBoxed(&stack);
+    at::Tensor y = stack.at(0).toTensor();
+    if (p->relu && !fused) y.relu_();
+    if (residual) {
+      y.add_(*residual);
+      if (reluAfter) y.relu_();
+    }
+    return Ret(info, std::move(y));
+  }
+  at::Tensor y = at::conv2d(x0, p->weight, p->bias, p->stride, p->padding, p->dilation, p->groups);
+  if (p->relu) y = at::relu(y);
+  if (residual) {
+    y = at::add(y, *residual);
+    if (reluAfter) y = at::relu(y);
+  }
+  return Ret(info, std::move(y));
+}
+
+// conv2dPrepackedDispose(handle): frees the weights now (the handle itself goes with the GC).
+static Napi::Value Conv2dPrepackedDispose(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) ThrowArg(info.Env(), "conv: expected a prepacked convolution handle");
+  PackedConv* p = info[0].As<Napi::External<PackedConv>>().Data();
+  if (p == nullptr || p->magic != PackedConv::kMagic) ThrowArg(info.Env(), "conv: expected a prepacked convolution handle");
+  ReleasePacked(info.Env(), p);
+  return info.Env().Undefined();
+}
+
+// conv2dPrepackAvailable(): whether this libtorch has the oneDNN prepacked ops.
+static Napi::Value Conv2dPrepackAvailable(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), PrepackOp().has_value() && PackedRunOp().has_value());
 }
 
 // batchNorm(x, weight?, bias?, runningMean?, runningVar?, training, momentum, eps)
@@ -432,6 +590,10 @@ void InitOps(Napi::Env env, Napi::Object exports) {
   FNAS("matmul", Matmul);
   FNAS("linear", Linear);
   FNAS("conv2d", Conv2d);
+  FNAS("conv2dPrepack", Conv2dPrepack);
+  FNAS("conv2dPrepackedRun", Conv2dPrepackedRun);
+  FNAS("conv2dPrepackedDispose", Conv2dPrepackedDispose);
+  FNAS("conv2dPrepackAvailable", Conv2dPrepackAvailable);
   FNAS("batchNorm", BatchNorm);
   FNAS("prelu", Prelu);
   FNAS("softmax", Softmax);

@@ -2,8 +2,9 @@
  * Functional ops: the neural-network building blocks (conv, batch norm, pooling, losses,
  * resampling) and the multi-tensor ops (cat, stack, where). Same semantics as torch.nn.functional.
  */
-import { native } from './native.js';
+import { native, type NativePackedConv } from './native.js';
 import { Tensor } from './tensor.js';
+import { FacenetError } from '../errors.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): number[] => (typeof v === 'number' ? [v, v] : v);
@@ -20,6 +21,40 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o:
   return new Tensor(
     native.conv2d(x.handle, weight.handle, bias?.handle ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
   );
+}
+
+/**
+ * A convolution with fixed weights, for inference: forward(x) = relu?(conv(x)), optionally
+ * followed by a residual add (and a ReLU of the sum). On CPU float32 input without autograd it
+ * runs oneDNN with the weights reordered once, on the first call, into the layout oneDNN wants for
+ * that input shape, and the ReLU fused into the convolution (the ops behind torch.jit.freeze +
+ * optimize_for_inference); at::conv2d instead reorders the weights every call and, at batch 1,
+ * takes a slower non-oneDNN path for 1x1 kernels and small maps. Otherwise (autograd, float64,
+ * CUDA) it is conv2d with the same weights. It keeps its own copy of the weights: make a new one
+ * when they change, and dispose() it.
+ */
+export class PackedConv2d {
+  private h: NativePackedConv | null;
+
+  constructor(weight: Tensor, bias: Tensor | null, o: Conv2dOptions & { relu?: boolean } = {}) {
+    this.h = native.conv2dPrepack(weight.handle, bias?.handle ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1, o.relu ?? false);
+  }
+
+  /** Whether the linked libtorch has oneDNN's prepacked convolution (else forward is plain conv2d). */
+  static get available(): boolean {
+    return native.conv2dPrepackAvailable();
+  }
+
+  /** relu?(conv(x)); with residual: relu?(conv(x)) + residual, then a ReLU of the sum when reluAfter. */
+  forward(x: Tensor, residual?: { add: Tensor; reluAfter?: boolean }): Tensor {
+    if (this.h === null) throw new FacenetError('DISPOSED', 'PackedConv2d: used after dispose()');
+    return new Tensor(native.conv2dPrepackedRun(this.h, x.handle, residual?.add.handle ?? null, residual?.reluAfter ?? false));
+  }
+
+  dispose(): void {
+    if (this.h !== null) native.conv2dPrepackedDispose(this.h);
+    this.h = null;
+  }
 }
 
 export interface BatchNormOptions {

@@ -5,6 +5,7 @@ export { tidy, keep, dispose } from './scope.js';
 export { tensor, full, zeros, ones, zerosLike, onesLike, arange, randn, rand, randint, randperm, manualSeed, type CreateOptions } from './create.js';
 export {
   conv2d,
+  PackedConv2d,
   batchNorm,
   linear,
   prelu,
@@ -34,4 +35,4 @@ export {
 } from './functional.js';
 export { noGrad, isGradEnabled, grad } from './autograd.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
-export { setNumThreads, getNumThreads, useAllCores, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo } from './runtime.js';
+export { setNumThreads, getNumThreads, useAllCores, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning } from './runtime.js';

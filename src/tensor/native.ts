@@ -45,8 +45,15 @@ export interface NativeOptimizerHandle {
   dispose(): void;
 }
 
+/** Opaque handle of a convolution with prepacked weights (conv2dPrepack). */
+export interface NativePackedConv {
+  readonly __nativePackedConv: unique symbol;
+}
+
 export interface NativeBinding {
   libtorchVersion: string;
+  /** glibc malloc settings the addon made when it loaded (null: left alone, see native/src/addon.cc). */
+  mallocTuning: { mmapMax: number; trimThreshold: number } | null;
   NativeOptimizer: new (kind: string, params: H[], options: NativeOptimizerOptions) => NativeOptimizerHandle;
   // creation and read-back
   fromData(data: ArrayBufferView, shape: number[], dtype: NativeDtype, device?: string): H;
@@ -96,6 +103,10 @@ export interface NativeBinding {
   matmul(a: H, b: H): H;
   linear(x: H, w: H, b: H | null): H;
   conv2d(x: H, w: H, b: H | null, stride: number[], padding: number[], dilation: number[], groups: number): H;
+  conv2dPrepack(w: H, b: H | null, stride: number[], padding: number[], dilation: number[], groups: number, relu: boolean): NativePackedConv;
+  conv2dPrepackedRun(p: NativePackedConv, x: H, residual: H | null, reluAfterResidual: boolean): H;
+  conv2dPrepackedDispose(p: NativePackedConv): void;
+  conv2dPrepackAvailable(): boolean;
   batchNorm(x: H, w: H | null, b: H | null, rm: H | null, rv: H | null, training: boolean, momentum: number, eps: number): H;
   prelu(x: H, w: H): H;
   softmax(x: H, dim: number): H;

@@ -34,6 +34,15 @@ export function liveTensors(): { count: number; bytes: number } {
 export function libtorchVersion(): string {
   return native.libtorchVersion;
 }
+/**
+ * The glibc malloc settings the addon made when it loaded (no mmap()ed blocks, heap trimmed past
+ * trimThreshold bytes), so that libtorch's large temporaries are reused instead of coming back as
+ * fresh pages every call; null when malloc was left alone
+ * (non-glibc, MALLOC_* or GLIBC_TUNABLES in the environment, or FACENET_MALLOC_TUNING=0).
+ */
+export function mallocTuning(): { mmapMax: number; trimThreshold: number } | null {
+  return native.mallocTuning;
+}
 export function parallelInfo(): string {
   return native.parallelInfo();
 }
