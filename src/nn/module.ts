@@ -10,6 +10,7 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
   private isTraining = true;
+  private readonly derivedValues = new Map<string, { dispose(): void }>();
 
   /** Registers a trainable tensor: it becomes a leaf with requiresGrad and outlives tidy() scopes. */
   protected registerParameter(name: string, t: Tensor): Tensor {
@@ -48,6 +49,7 @@ export abstract class Module {
 
   /** Sets training mode (dropout active, batch norm uses and updates batch statistics) recursively. */
   train(on = true): this {
+    this.dropDerived();
     this.isTraining = on;
     for (const c of this.children.values()) c.train(on);
     return this;
@@ -62,7 +64,27 @@ export abstract class Module {
    * module that caches values derived from its weights drops them here.
    */
   stateChanged(): void {
+    this.dropDerived();
     for (const c of this.children.values()) c.stateChanged();
+  }
+
+  /**
+   * A value derived from this module's tensors (e.g. eval-mode weights with batch norm folded in),
+   * built on first use and cached; dropped by train(), by weight loads (stateChanged) and by
+   * dispose(), so it never goes stale and is freed with the module.
+   */
+  protected derived<T extends { dispose(): void }>(key: string, build: () => T): T {
+    let value = this.derivedValues.get(key) as T | undefined;
+    if (value === undefined) {
+      value = build();
+      this.derivedValues.set(key, value);
+    }
+    return value;
+  }
+
+  private dropDerived(): void {
+    for (const v of this.derivedValues.values()) v.dispose();
+    this.derivedValues.clear();
   }
 
   *namedChildren(): IterableIterator<[string, Module]> {
@@ -111,6 +133,7 @@ export abstract class Module {
 
   /** Frees every parameter and buffer. The module must not be used afterwards. */
   dispose(): void {
+    for (const [, m] of this.namedModules()) m.dropDerived();
     for (const t of this.stateDict().values()) if (!t.isDisposed) t.dispose();
   }
 }

@@ -3,7 +3,7 @@
  * inception_resnet_v1.py (itself a port of facenet's TF-slim graph), so state dict keys match.
  */
 import { Tensor, PackedConv2d, cat, maxPool2d, noGrad, tidy } from '../../tensor/index.js';
-import { Module, Conv2d, BatchNorm, Sequential, type Layer } from '../../nn/index.js';
+import { Module, Conv2d, BatchNorm, Sequential, foldBatchNorm, type Layer } from '../../nn/index.js';
 import { channels } from './config.js';
 
 export interface BlockSettings {
@@ -31,30 +31,12 @@ export class BasicConv2d extends Module implements Layer {
    * inference, and no per-call weight reorder. Built on first use after eval(), dropped by train()
    * and by loading weights, so it never goes stale.
    */
-  private folded: PackedConv2d | null = null;
-
-  override train(on = true): this {
-    this.dropFolded();
-    return super.train(on);
-  }
-
-  override stateChanged(): void {
-    this.dropFolded();
-    super.stateChanged();
-  }
-
-  private dropFolded(): void {
-    this.folded?.dispose();
-    this.folded = null;
-  }
-
   private fold(): PackedConv2d {
     const bn = this.bn;
     return noGrad(() =>
       tidy(() => {
-        const scale = bn.runningVar.add(bn.eps).rsqrt().mul(bn.weight!); // [out]
-        const weight = this.conv.weight.mul(scale.reshape(-1, 1, 1, 1)).contiguous(this.conv.weight.isContiguous('channels_last') ? 'channels_last' : 'contiguous');
-        const bias = bn.bias!.sub(bn.runningMean.mul(scale));
+        const { weight: w, bias } = foldBatchNorm(this.conv.weight, bn);
+        const weight = w.contiguous(this.conv.weight.isContiguous('channels_last') ? 'channels_last' : 'contiguous');
         return new PackedConv2d(weight, bias, { stride: this.conv.stride, padding: this.conv.padding, relu: true });
       }),
     );
@@ -62,8 +44,7 @@ export class BasicConv2d extends Module implements Layer {
 
   forward(x: Tensor): Tensor {
     if (!this.training) {
-      this.folded ??= this.fold();
-      return this.folded.forward(x);
+      return this.derived('folded', () => this.fold()).forward(x);
     }
     const c = this.conv.forward(x);
     const b = this.bn.forward(c);
@@ -78,29 +59,12 @@ export class BasicConv2d extends Module implements Layer {
 abstract class ResidualBlock extends Module implements Layer {
   protected abstract branches(): Layer[];
   protected abstract readonly up: Conv2d;
-  /** Eval mode: the 1x1 "up" convolution with the scale folded in, prepacked (see BasicConv2d). */
-  private folded: PackedConv2d | null = null;
 
   constructor(
     protected readonly scale: number,
     protected readonly relu: boolean,
   ) {
     super();
-  }
-
-  override train(on = true): this {
-    this.dropFolded();
-    return super.train(on);
-  }
-
-  override stateChanged(): void {
-    this.dropFolded();
-    super.stateChanged();
-  }
-
-  private dropFolded(): void {
-    this.folded?.dispose();
-    this.folded = null;
   }
 
   private fold(): PackedConv2d {
@@ -119,8 +83,8 @@ abstract class ResidualBlock extends Module implements Layer {
     const mixed = cat(outs, 1);
     for (const o of outs) o.dispose();
     if (!this.training) {
-      this.folded ??= this.fold();
-      const out = this.folded.forward(mixed, { add: x, reluAfter: this.relu });
+      // The 1x1 "up" convolution with the scale folded in, prepacked (see BasicConv2d).
+      const out = this.derived('folded', () => this.fold()).forward(mixed, { add: x, reluAfter: this.relu });
       mixed.dispose();
       return out;
     }

@@ -5,7 +5,7 @@
  * BatchNorm1d (the "prelogits"), then L2 normalisation (the embedding) and an optional logits head.
  */
 import { Tensor, PackedConv2d, adaptiveAvgPool2d, dropout, maxPool2d, normalize, noGrad, tidy, type MemoryFormat } from '../../tensor/index.js';
-import { Module, Conv2d, BatchNorm, Linear, Sequential, xavierUniform, type Layer } from '../../nn/index.js';
+import { Module, Conv2d, BatchNorm, Linear, Sequential, foldBatchNorm, xavierUniform, type Layer } from '../../nn/index.js';
 import { BasicConv2d, Block35, Block17, Block8, Mixed6a, Mixed7a, type BlockSettings } from './blocks.js';
 import { channels, resolveConfig, type InceptionResnetV1Config } from './config.js';
 import { FacenetError } from '../../errors.js';
@@ -27,8 +27,6 @@ export class InceptionResnetV1 extends Module {
   private readonly lastBn: BatchNorm;
   private readonly logitsHead: Linear | null;
   private memoryFormat: MemoryFormat = 'contiguous';
-  /** Eval mode: last_linear with last_bn folded in, as a prepacked 1x1 convolution (see BasicConv2d). */
-  private foldedBottleneck: PackedConv2d | null = null;
 
   constructor(config: Partial<InceptionResnetV1Config> = {}) {
     super();
@@ -114,30 +112,13 @@ export class InceptionResnetV1 extends Module {
     return flat;
   }
 
-  override train(on = true): this {
-    this.dropFolded();
-    return super.train(on);
-  }
-
-  override stateChanged(): void {
-    this.dropFolded();
-    super.stateChanged();
-  }
-
-  private dropFolded(): void {
-    this.foldedBottleneck?.dispose();
-    this.foldedBottleneck = null;
-  }
-
   /** prelogits = last_bn(last_linear(f)) in eval mode = f W'^T + b' with W' = W g/sqrt(v+eps), b' = beta - m g/sqrt(v+eps). */
   private foldBottleneck(): PackedConv2d {
     const bn = this.lastBn;
     return noGrad(() =>
       tidy(() => {
-        const scale = bn.runningVar.add(bn.eps).rsqrt().mul(bn.weight!);
-        const w = this.lastLinear.weight.mul(scale.reshape(-1, 1));
+        const { weight: w, bias } = foldBatchNorm(this.lastLinear.weight, bn);
         const weight = w.reshape(w.shape[0]!, w.shape[1]!, 1, 1);
-        const bias = bn.bias!.sub(bn.runningMean.mul(scale));
         return new PackedConv2d(weight, bias);
       }),
     );
@@ -145,9 +126,10 @@ export class InceptionResnetV1 extends Module {
 
   /** Eval-mode prelogits from pooled features [N, C]: the bottleneck and its batch norm as one op (dropout is off). */
   private evalPrelogits(f: Tensor): Tensor {
-    this.foldedBottleneck ??= this.foldBottleneck();
+    // last_linear with last_bn folded in, as a prepacked 1x1 convolution (see BasicConv2d).
+    const bottleneck = this.derived('foldedBottleneck', () => this.foldBottleneck());
     const f4 = f.reshape(f.shape[0]!, f.shape[1]!, 1, 1);
-    const y = this.foldedBottleneck.forward(f4);
+    const y = bottleneck.forward(f4);
     f4.dispose();
     const prelogits = y.flatten(1);
     y.dispose();
@@ -172,12 +154,6 @@ export class InceptionResnetV1 extends Module {
     const embeddings = normalize(prelogits, { p: 2, dim: 1, eps: 1e-10 });
     const logits = this.logitsHead ? this.logitsHead.forward(prelogits) : null;
     return { prelogits, embeddings, logits };
-  }
-
-  /** Frees the weights and the eval-mode prepacked convolutions built from them. */
-  override dispose(): void {
-    this.stateChanged();
-    super.dispose();
   }
 
   /** L2-normalised embeddings [N, embeddingSize]. */
