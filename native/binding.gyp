@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "facenet_native",
-      "sources": ["src/addon.cc", "src/tensor.cc", "src/ops.cc", "src/optim.cc"],
+      "sources": ["src/addon.cc", "src/tensor.cc", "src/ops.cc", "src/optim.cc", "src/distributed.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node config.cjs include)"

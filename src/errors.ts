@@ -12,6 +12,8 @@ export type FacenetErrorCode =
   | 'CHECKSUM_MISMATCH' // a downloaded or cached asset has the wrong sha256
   | 'NOT_FOUND' // a path the user named does not exist
   | 'NATIVE' // libtorch raised an error
+  | 'DISTRIBUTED' // a data-parallel peer, the rendezvous or a collective failed
+  | 'NO_DEVICE' // the requested device (e.g. CUDA) is not available in this build or machine
   | 'DISPOSED'; // a tensor or model was used after dispose()
 
 export class FacenetError extends Error {

@@ -46,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn::InitTensor(env, exports);
   fn::InitOps(env, exports);
   fn::InitOptim(env, exports);
+  fn::InitDistributed(env, exports);
   // {mmapMax, trimThreshold} when this addon tuned malloc, else null
   exports.Set("mallocTuning", fn::MallocTuning(env));
   return exports;

@@ -1,4 +1,4 @@
-import { Tensor, zeros, ones, batchNorm, tensor } from '../tensor/index.js';
+import { Tensor, zeros, ones, batchNorm, tensor, noGrad } from '../tensor/index.js';
 import { Module } from './module.js';
 
 export interface BatchNormConfig {
@@ -20,6 +20,11 @@ export class BatchNorm extends Module {
   readonly numBatchesTracked: Tensor;
   readonly eps: number;
   momentum: number;
+  /**
+   * When set (data-parallel training with synchronised batch norm), training-mode statistics are
+   * taken over every rank's batch: this sums a tensor over the ranks, differentiably.
+   */
+  statsSum: ((t: Tensor) => Tensor) | null = null;
 
   constructor(channels: number, c: BatchNormConfig = {}) {
     super();
@@ -35,6 +40,7 @@ export class BatchNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.training) this.numBatchesTracked.add_(1);
+    if (this.training && this.statsSum) return this.synchronised(x, this.statsSum);
     return batchNorm(x, {
       weight: this.weight,
       bias: this.bias,
@@ -44,5 +50,34 @@ export class BatchNorm extends Module {
       momentum: this.momentum,
       eps: this.eps,
     });
+  }
+
+  /**
+   * Batch norm with the global batch's statistics, two-pass (mean, then the centred squares) as
+   * at::batch_norm does, so that N ranks reproduce one process on the whole batch; the running
+   * statistics take the unbiased global variance, as torch's SyncBatchNorm.
+   */
+  private synchronised(x: Tensor, sum: (t: Tensor) => Tensor): Tensor {
+    const c = x.shape[1]!;
+    const dims = x.shape.length === 4 ? [0, 2, 3] : [0];
+    const view = x.shape.length === 4 ? [1, c, 1, 1] : [1, c];
+    const local = x.size / c;
+    const counted = sum(tensor(Float32Array.of(local), [1]).to(x.dtype));
+    const n = counted.item();
+    const mean = sum(x.sum(dims)).div(n);
+    const centred = x.sub(mean.reshape(view));
+    const variance = sum(centred.square().sum(dims)).div(n);
+    // y = x * alpha + beta, alpha = w / sqrt(var + eps), beta = b - mean * alpha: at::batch_norm's
+    // own arrangement of the arithmetic, so that the rounding matches one process's closely.
+    let alpha = variance.add(this.eps).rsqrt();
+    if (this.weight) alpha = alpha.mul(this.weight);
+    let beta = mean.mul(alpha).neg();
+    if (this.bias) beta = beta.add(this.bias);
+    const y = x.mul(alpha.reshape(view)).add(beta.reshape(view));
+    noGrad(() => {
+      this.runningMean.lerp_(mean.detach(), this.momentum);
+      this.runningVar.lerp_(variance.detach().mul(n / Math.max(1, n - 1)), this.momentum);
+    });
+    return y;
   }
 }

@@ -50,6 +50,38 @@ export interface NativePackedConv {
   readonly __nativePackedConv: unique symbol;
 }
 
+/** Opaque handle of a c10d process group (native/src/distributed.cc). */
+export interface NativeProcessGroup {
+  readonly __nativeProcessGroup: unique symbol;
+}
+
+/** Opaque handle of a bucketed gradient reducer. */
+export interface NativeGradReducer {
+  readonly __nativeGradReducer: unique symbol;
+}
+
+export interface NativeProcessGroupOptions {
+  backend: 'gloo' | 'nccl';
+  masterAddr: string;
+  masterPort: number;
+  rank: number;
+  worldSize: number;
+  /** The address this process's backend listens on (reachable by the other ranks). */
+  localAddress: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface NativeReducerStats {
+  steps: number;
+  buckets: number;
+  commMs: number;
+  exposedMs: number;
+  finishMs: number;
+  bucketsLaunchedInBackward: number;
+  bucketsTotal: number;
+}
+
 export interface NativeBinding {
   libtorchVersion: string;
   /** glibc malloc settings the addon made when it loaded (null: left alone, see native/src/addon.cc). */
@@ -163,9 +195,23 @@ export interface NativeBinding {
   uniform_(x: H, low: number, high: number): void;
   normal_(x: H, mean: number, std: number): void;
   indexAdd_(x: H, dim: number, index: H, source: H, alpha: number): void;
+  // distributed (c10d)
+  pgCreate(o: NativeProcessGroupOptions): Promise<NativeProcessGroup>;
+  pgAllReduce(pg: NativeProcessGroup, ts: H[], op: 'sum' | 'avg' | 'max' | 'min'): void;
+  pgBroadcast(pg: NativeProcessGroup, ts: H[], root: number): void;
+  pgBarrier(pg: NativeProcessGroup): Promise<void>;
+  pgStoreSet(pg: NativeProcessGroup, key: string, value: string): void;
+  pgStoreGet(pg: NativeProcessGroup, key: string): Promise<string>;
+  pgDispose(pg: NativeProcessGroup): void;
+  pgAllReduceSumAutograd(pg: NativeProcessGroup, x: H): H;
+  reducerCreate(pg: NativeProcessGroup, params: H[], bucketBytes: number): NativeGradReducer;
+  reducerFinish(r: NativeGradReducer): void;
+  reducerStats(r: NativeGradReducer): NativeReducerStats;
+  reducerDispose(r: NativeGradReducer): void;
+  ncclAvailable(): boolean;
 }
 
-const NATIVE_CODES = new Set<FacenetErrorCode>(['NATIVE', 'BAD_ARGUMENT', 'DISPOSED']);
+const NATIVE_CODES = new Set<FacenetErrorCode>(['NATIVE', 'BAD_ARGUMENT', 'DISPOSED', 'DISTRIBUTED']);
 
 /** Converts an error thrown by the addon into a FacenetError with the addon's code. */
 export function toFacenetError(e: unknown, op?: string): unknown {

@@ -5,6 +5,7 @@
 import type { TrainConfig } from './config.js';
 import type { LfwCheckResult } from './lfw-check.js';
 import type { SelectionReport } from './triplet-source.js';
+import type { TrainParallel } from './parallel.js';
 
 export interface TrainOptions {
   /** Aborting stops training after the current step with a checkpoint to resume from (SIGINT). */
@@ -16,6 +17,8 @@ export interface TrainOptions {
    * but not those that shape the model or the data order.
    */
   resume?: string;
+  /** Data-parallel training: this process is one rank of several (see src/distributed/). */
+  parallel?: TrainParallel;
 }
 
 export interface StepEvent {

@@ -27,7 +27,8 @@ export interface Session {
   lr: LearningRatePolicy;
   lfw: LfwCheck | null;
   tm: TrainingModel;
-  metrics: MetricsLog;
+  /** Null on the ranks of a data-parallel run that do not write (all but rank 0). */
+  metrics: MetricsLog | null;
   history: MetricHistory;
   state: LoopState;
   resumedFromStep: number | null;
@@ -60,6 +61,16 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
     config = resolveTrainConfig(partial);
   }
 
+  const parallel = options.parallel ?? null;
+  if (parallel) {
+    if (config.loss === 'triplet') throw new FacenetError('BAD_ARGUMENT', 'data-parallel training supports --loss softmax only (triplet selection is over the whole batch); train triplet loss in one process');
+    if (config.centerLossFactor > 0) throw new FacenetError('BAD_ARGUMENT', 'data-parallel training does not support --center-loss-factor > 0 yet (the centers would need their own all-reduce); set it to 0 or train in one process');
+    if (config.batchSize % parallel.worldSize !== 0) {
+      throw new FacenetError('BAD_ARGUMENT', `--batch-size ${config.batchSize} is the global batch and must split evenly over the ${parallel.worldSize} processes`);
+    }
+    await parallel.agreeOnConfig(config);
+  }
+  const writes = parallel?.writes ?? true;
   const set = await loadTrainingSet(config);
   const sha = classesSha256(set.classNames);
   const state: LoopState = checkpoint ? (checkpoint.records['state'] as LoopState) : freshState();
@@ -74,15 +85,23 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   const lfw = config.lfwDir ? await LfwCheck.create(config) : null;
   if (lfw && lfw.skippedPairs > 0) warn(`LFW check: ${lfw.skippedPairs} pairs skipped (images missing under ${config.lfwDir})`);
 
-  const runDir = options.resume ? path.resolve(options.resume) : await createRunDir(config.logsBaseDir, config.runName);
-  await writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
-  // A fresh run in a reused named folder starts a fresh metrics file.
-  const { log: metrics, history: records } = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0);
+  let runDir: string | null = null;
+  if (writes) runDir = options.resume ? path.resolve(options.resume) : await createRunDir(config.logsBaseDir, config.runName);
+  if (parallel) runDir = await parallel.shareRunDir(runDir);
+  if (runDir === null) throw new FacenetError('DISTRIBUTED', 'no run folder came from rank 0');
+  let metrics: MetricsLog | null = null;
   const history = new MetricHistory();
-  for (const r of records) history.add(r);
+  if (writes) {
+    await writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
+    // A fresh run in a reused named folder starts a fresh metrics file.
+    const opened = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0);
+    metrics = opened.log;
+    for (const r of opened.history) history.add(r);
+  }
 
   const previousThreads = getNumThreads();
   if (config.threads > 0) setNumThreads(config.threads);
+  else if (parallel) setNumThreads(parallel.defaultThreads);
   else useAllCores();
   let tm: TrainingModel;
   try {
@@ -92,8 +111,9 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
       optimizerState: checkpoint?.optimizerState ?? null,
       warn,
     });
+    parallel?.attach(tm);
   } catch (err) {
-    metrics.close();
+    metrics?.close();
     setNumThreads(previousThreads);
     throw err;
   }
@@ -114,7 +134,8 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
     tripletRound,
     classesSha256: sha,
     close() {
-      metrics.close();
+      metrics?.close();
+      parallel?.detach();
       disposeTrainingModel(tm);
       setNumThreads(previousThreads);
     },

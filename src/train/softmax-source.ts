@@ -27,17 +27,19 @@ export class SoftmaxBatchSource {
     private readonly c: TrainConfig,
     root: string,
     startStep: number,
+    /** Data-parallel: this rank's part of every global batch (default: all of it). */
+    private readonly part: { start: number; count: number } = { start: 0, count: c.batchSize },
   ) {
     this.order = new EpochOrder(images.paths.length, c.seed);
     const options = loaderOptions(c, root, true);
     this.queue = new PrefetchQueue((step) => loadBatch(this.refs(step), options), c.prefetchBatches, startStep);
   }
 
-  /** The samples of batch `step`. */
+  /** The samples of batch `step` (of this rank's part of it). */
   refs(step: number): SampleRef[] {
     const b = this.c.batchSize;
-    return Array.from({ length: b }, (_, i) => {
-      const g = step * b + i;
+    return Array.from({ length: this.part.count }, (_, i) => {
+      const g = step * b + this.part.start + i;
       const index = this.order.at(g);
       return { path: this.images.paths[index]!, label: this.images.labels[index]!, augmentSeed: mixSeed(this.c.seed, STREAM.augment, g) };
     });

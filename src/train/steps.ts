@@ -69,12 +69,17 @@ function softmaxResult(t: SoftmaxTerms, y: Tensor): StepResult {
   return { loss, accuracy: batchAccuracy(t.scores, y), terms };
 }
 
-export function softmaxStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
+/**
+ * `afterBackward` runs between backward and the optimiser step (data-parallel training averages
+ * the gradients over the ranks there).
+ */
+export function softmaxStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number, afterBackward?: () => void): StepResult {
   return tidy(() => {
     const { x, y } = inputs(c, batch);
     const t = softmaxTerms(tm, c, x, y);
     tm.optimizer.lr = lr;
     t.total.backward();
+    afterBackward?.();
     tm.optimizer.step();
     tm.optimizer.zeroGrad();
     // facenet's scatter_sub on the centers, with the features of this (pre-update) forward pass.

@@ -42,7 +42,8 @@ export class Trainer {
     private readonly o: TrainOptions,
   ) {
     const c = s.config;
-    this.source = c.loss === 'triplet' ? new TripletBatchSource(s.set, c, s.tm, s.tripletRound) : new SoftmaxBatchSource(s.set, c, s.set.root, s.state.step);
+    const part = o.parallel?.shard(c.batchSize);
+    this.source = c.loss === 'triplet' ? new TripletBatchSource(s.set, c, s.tm, s.tripletRound) : new SoftmaxBatchSource(s.set, c, s.set.root, s.state.step, part);
     this.checkpointedAt = s.resumedFromStep !== null ? this.stateKey() : '';
     this.health = new RunHealth((m) => this.warn(m), c.dataDir);
   }
@@ -56,8 +57,14 @@ export class Trainer {
   }
 
   private record(r: MetricRecord): void {
-    this.s.metrics.append(r);
+    if (!this.writes) return;
+    this.s.metrics?.append(r);
     this.s.history.add(r);
+  }
+
+  /** This process writes the run folder (always, unless it is a rank > 0 of a data-parallel run). */
+  private get writes(): boolean {
+    return this.o.parallel?.writes ?? true;
   }
 
   private stateKey(): string {
@@ -88,7 +95,8 @@ export class Trainer {
     }
     if (this.checkpointedAt !== this.stateKey()) await this.checkpoint(true);
     // An interrupted run is unfinished: it leaves a checkpoint to resume from, not a model.
-    const modelFile = stopReason === 'interrupted' ? null : await exportModel(this.s);
+    const modelFile = stopReason === 'interrupted' || !this.writes ? null : await exportModel(this.s);
+    await this.o.parallel?.barrier();
     const t = this.totals;
     const busy = (t.stepMs + t.waitMs) / 1000;
     return {
@@ -120,11 +128,18 @@ export class Trainer {
         if (st.epoch > c.maxNrofEpochs) return 'max-epochs';
         if (this.s.lr.baseRate(st.epoch) <= 0) return 'schedule-end';
       }
-      if (this.o.signal?.aborted) return 'interrupted';
-      if (c.maxMinutes > 0 && performance.now() - started >= c.maxMinutes * 60_000) return 'max-minutes';
-      const next = await this.nextBatch();
-      if (!next) return 'interrupted';
-      this.trainOn(next.batch, next.waitMs);
+      let stop: StopReason | null = null;
+      if (this.o.signal?.aborted) stop = 'interrupted';
+      else if (c.maxMinutes > 0 && performance.now() - started >= c.maxMinutes * 60_000) stop = 'max-minutes';
+      const next = stop ? null : await this.nextBatch();
+      if (!stop && !next) stop = 'interrupted';
+      const parallel = this.o.parallel;
+      // Every rank must take the same decisions, or the next collective would wait for a rank that left.
+      const trainable = next !== null && next.batch.count >= (c.loss === 'triplet' ? 3 : 2);
+      const agreed = parallel ? parallel.agreeOnStep(stop !== null, trainable) : { stop: stop !== null, trainable };
+      // (another rank stopped first: its reason was the time limit or an interrupt)
+      if (agreed.stop) return stop ?? (c.maxMinutes > 0 ? 'max-minutes' : 'interrupted');
+      this.trainOn(next!.batch, next!.waitMs, agreed.trainable);
       const due = c.checkpointEveryMinutes > 0 && performance.now() - this.lastCheckpointTime >= c.checkpointEveryMinutes * 60_000;
       if (due && !this.epochDone()) await this.checkpoint(false);
     }
@@ -146,21 +161,27 @@ export class Trainer {
     this.health.noteFailures(failures);
   }
 
-  private trainOn(batch: LoadedBatch, waitMs: number): void {
+  private trainOn(batch: LoadedBatch, waitMs: number, trainable: boolean): void {
     const { config: c, state: st, tm } = this.s;
     const lr = this.s.lr.rateAt(st.epoch, st.step);
     this.noteFailures(batch.failures);
     let result: StepResult | null = null;
     const t0 = performance.now();
-    if (batch.count >= (c.loss === 'triplet' ? 3 : 2)) {
-      // Dropout draws from libtorch's generator: reseeding per step makes a resumed run match.
-      manualSeed(mixSeed(c.seed, STREAM.dropout, st.step));
+    const parallel = this.o.parallel;
+    if (trainable) {
+      // Dropout draws from libtorch's generator: reseeding per step makes a resumed run match (each
+      // rank of a data-parallel run draws its own masks).
+      const seed = mixSeed(c.seed, STREAM.dropout, st.step);
+      manualSeed(parallel && parallel.rank > 0 ? mixSeed(seed, STREAM.dropout, parallel.rank) : seed);
       tm.model.train();
-      result = c.loss === 'triplet' ? tripletStep(tm, c, batch, lr) : softmaxStep(tm, c, batch, lr);
+      result = c.loss === 'triplet' ? tripletStep(tm, c, batch, lr) : softmaxStep(tm, c, batch, lr, parallel && (() => parallel.reduceGradients()));
+      if (parallel) result = parallel.reduceResult(result);
     } else {
       st.skippedBatches++;
     }
     this.health.noteBatch(result !== null);
+    // Metrics are global: images of all ranks (each holds an equal part of the global batch).
+    const images = batch.count * (parallel?.worldSize ?? 1);
     const stepMs = performance.now() - t0;
     st.step++;
     st.batchInEpoch++;
@@ -168,20 +189,20 @@ export class Trainer {
       this.health.noteStep(stepMs, getNumThreads());
       tm.ema?.update(st.step);
       this.lastResult = result;
-      this.totals.images += batch.count;
+      this.totals.images += images;
       this.totals.stepMs += stepMs;
       this.totals.waitMs += waitMs;
       this.totals.steps++;
     }
-    const imagesPerSec = (batch.count * 1000) / Math.max(1e-6, stepMs + waitMs);
+    const imagesPerSec = (images * 1000) / Math.max(1e-6, stepMs + waitMs);
     this.record({
       kind: 'step', step: st.step, epoch: st.epoch, batch: st.batchInEpoch, loss: result?.loss ?? null, accuracy: result?.accuracy ?? null,
-      ...(result?.terms ?? {}), lr, images: batch.count, imagesPerSec, dataWaitMs: waitMs, stepMs, skippedImages: batch.failures.length,
+      ...(result?.terms ?? {}), lr, images, imagesPerSec, dataWaitMs: waitMs, stepMs, skippedImages: batch.failures.length,
       time: new Date().toISOString(),
     });
     this.emit({
       type: 'step', step: st.step, epoch: st.epoch, batchInEpoch: st.batchInEpoch, epochSize: c.epochSize, maxEpochs: c.maxNrofEpochs,
-      loss: result?.loss ?? Number.NaN, accuracy: result?.accuracy ?? null, terms: result?.terms ?? {}, lr, images: batch.count,
+      loss: result?.loss ?? Number.NaN, accuracy: result?.accuracy ?? null, terms: result?.terms ?? {}, lr, images,
       imagesPerSec, dataWaitMs: waitMs, stepMs, skipped: result === null,
     });
   }
@@ -191,7 +212,7 @@ export class Trainer {
     const epoch = st.epoch;
     const last = epoch === c.maxNrofEpochs;
     const signal = this.o.signal;
-    if (!signal?.aborted) {
+    if (!signal?.aborted && this.writes) {
       const every = c.validateEveryNEpochs;
       if (this.s.set.val.paths.length > 0 && ((epoch - 1) % every === every - 1 || last)) {
         const r = await validate(this.s, signal, (f) => this.noteFailures(f));
@@ -219,11 +240,18 @@ export class Trainer {
     this.record({ kind: 'epoch', step: st.step, epoch, seconds });
     this.emit({ type: 'epoch', epoch, step: st.step, seconds });
     await this.checkpoint(false);
+    // The other ranks wait here (off their event loops) while rank 0 evaluates and checkpoints.
+    await this.o.parallel?.barrier();
     this.epochStarted = performance.now();
   }
 
   /** Checkpoint and plot. A failed checkpoint is an error when final, else a warning (the previous one stays). */
   private async checkpoint(final: boolean): Promise<boolean> {
+    if (!this.writes) {
+      this.checkpointedAt = this.stateKey();
+      this.lastCheckpointTime = performance.now();
+      return true;
+    }
     try {
       const file = await saveCheckpoint(this.s, this.source instanceof TripletBatchSource ? this.source.state() : null);
       this.checkpointedAt = this.stateKey();
