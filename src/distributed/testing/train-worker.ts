@@ -11,6 +11,8 @@ import type { TrainConfig } from '../../train/config.js';
 
 interface Job {
   config: Partial<TrainConfig>;
+  /** Per-rank config changes (to test the agreement check). */
+  configByRank?: Record<string, Partial<TrainConfig>>;
   syncBatchNorm?: boolean;
   resume?: string;
   out: string;
@@ -25,7 +27,7 @@ process.on('SIGINT', () => controller.abort());
 const losses: number[] = [];
 const rank = process.env['RANK'] ?? '0';
 try {
-  const summary = await trainDataParallel(job.config, {
+  const summary = await trainDataParallel({ ...job.config, ...job.configByRank?.[rank] }, {
     syncBatchNorm: job.syncBatchNorm,
     resume: job.resume,
     signal: controller.signal,
