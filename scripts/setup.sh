@@ -11,6 +11,16 @@ if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/to
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libtorch-dev >/dev/null
 fi
 
+# Data-parallel training (native/src/distributed.cc) needs Gloo's headers; its tests need `ip netns`.
+missing=""
+[ -n "${LIBTORCH:-}" ] || [ -f /usr/include/gloo/algorithm.h ] || missing="$missing libgloo-dev"
+command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+if [ -n "$missing" ]; then
+  echo "setup: installing$missing" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error

@@ -31,6 +31,8 @@ export function distributedError(e: unknown, what: string, o?: ProcessGroupOptio
   if (/address already in use/i.test(msg)) hint = ` (the master port ${o?.masterPort} is already in use: pick another --master-port)`;
   else if (/timed? ?out|timeout/i.test(msg) && what === 'rendezvous') {
     hint = ` (no master answered at ${o?.masterAddr}:${o?.masterPort} within ${(o?.connectTimeoutMs ?? 60_000) / 1000} s: check --master-addr/--master-port and that rank 0 is running)`;
+  } else if (/response is expected|unexpected|protocol/i.test(msg) && what === 'rendezvous') {
+    hint = ` (something at ${o?.masterAddr}:${o?.masterPort} answered, but it is not a rendezvous store: check --master-addr/--master-port)`;
   } else if (/connection (closed|reset)|peer|broken pipe|ECONNRESET|EPIPE/i.test(msg)) hint = ' (a peer process died or closed its connection)';
   return new FacenetError('DISTRIBUTED', `${what} failed: ${msg}${hint}`, { cause: e });
 }

@@ -46,7 +46,7 @@ export function writeJob(dir: string, name: string, job: Omit<TrainJob, 'out'>):
 }
 
 export interface WorkerOutput {
-  summary: { steps: number; runDir: string; modelFile: string | null; stopReason: string; allReduce: { commMs: number; exposedMs: number; steps: number; bucketsLaunchedInBackward: number; bucketsTotal: number } | null };
+  summary: { steps: number; startStep: number; runDir: string; modelFile: string | null; stopReason: string; allReduce: { commMs: number; exposedMs: number; steps: number; bucketsLaunchedInBackward: number; bucketsTotal: number } | null };
   losses: number[];
 }
 
