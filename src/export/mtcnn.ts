@@ -44,9 +44,9 @@ function convPrelu(g: OnnxGraph, w: Weights, x: string, conv: string, prelu: str
   return preluNode(g, y, w.get(`${prelu}.weight`).data, true, prelu);
 }
 
-function dense(g: OnnxGraph, w: Weights, x: string, name: string): string {
+function dense(g: OnnxGraph, w: Weights, x: string, name: string, outName = name): string {
   const k = w.get(`${name}.weight`);
-  return denseNode(g, x, k.data, w.get(`${name}.bias`).data, k.shape, name);
+  return denseNode(g, x, k.data, w.get(`${name}.bias`).data, k.shape, name, outName);
 }
 
 const pool = (g: OnnxGraph, x: string, k: number, name: string): string =>
@@ -68,7 +68,7 @@ export function exportMtcnnNet(which: MtcnnNetName, net: Module, o: ExportMtcnnO
     const k1 = w.get('conv4_1.weight');
     const logits = convNode(g, h, { weight: k1.data, bias: w.get('conv4_1.bias').data, shape: k1.shape }, 'conv4_1');
     const k2 = w.get('conv4_2.weight');
-    const reg = convNode(g, h, { weight: k2.data, bias: w.get('conv4_2.bias').data, shape: k2.shape }, io.outputs[1]);
+    const reg = convNode(g, h, { weight: k2.data, bias: w.get('conv4_2.bias').data, shape: k2.shape }, 'conv4_2', io.outputs[1]);
     const prob = g.node('Softmax', [logits], { axis: 1 }, io.outputs[0]);
     g.output(prob, DataType.FLOAT, ['batch', 2, 'out_height', 'out_width']);
     g.output(reg, DataType.FLOAT, ['batch', 4, 'out_height', 'out_width']);
@@ -80,7 +80,7 @@ export function exportMtcnnNet(which: MtcnnNetName, net: Module, o: ExportMtcnnO
     h = flattenWhc(g, convPrelu(g, w, h, 'conv3', 'prelu3'));
     h = preluNode(g, dense(g, w, h, 'dense4'), w.get('prelu4.weight').data, false, 'prelu4');
     const prob = g.node('Softmax', [dense(g, w, h, 'dense5_1')], { axis: 1 }, io.outputs[0]);
-    const reg = dense(g, w, h, 'dense5_2');
+    const reg = dense(g, w, h, 'dense5_2', io.outputs[1]);
     g.output(prob, DataType.FLOAT, ['batch', 2]);
     g.output(reg, DataType.FLOAT, ['batch', 4]);
     doc = 'MTCNN R-Net: [N, 3, 24, 24] (x - 127.5) / 128 -> prob [N, 2], reg [N, 4]';
@@ -92,8 +92,8 @@ export function exportMtcnnNet(which: MtcnnNetName, net: Module, o: ExportMtcnnO
     h = flattenWhc(g, convPrelu(g, w, h, 'conv4', 'prelu4'));
     h = preluNode(g, dense(g, w, h, 'dense5'), w.get('prelu5.weight').data, false, 'prelu5');
     const prob = g.node('Softmax', [dense(g, w, h, 'dense6_1')], { axis: 1 }, io.outputs[0]);
-    const reg = dense(g, w, h, 'dense6_2');
-    const landmarks = dense(g, w, h, 'dense6_3');
+    const reg = dense(g, w, h, 'dense6_2', io.outputs[1]);
+    const landmarks = dense(g, w, h, 'dense6_3', io.outputs[2]);
     g.output(prob, DataType.FLOAT, ['batch', 2]);
     g.output(reg, DataType.FLOAT, ['batch', 4]);
     g.output(landmarks, DataType.FLOAT, ['batch', 10]);

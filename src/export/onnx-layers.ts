@@ -18,7 +18,7 @@ export function tensorValues(t: Tensor): Float32Array {
   return noGrad(() => tidy(() => t.detach().contiguous().toFloat32()));
 }
 
-export function convNode(g: OnnxGraph, x: string, c: ConvSpec, name: string): string {
+export function convNode(g: OnnxGraph, x: string, c: ConvSpec, name: string, outName = name): string {
   const [ph, pw] = c.padding ?? [0, 0];
   const inputs = [x, g.weight(`${name}.weight`, c.weight, c.shape)];
   if (c.bias) inputs.push(g.weight(`${name}.bias`, c.bias, [c.shape[0]!]));
@@ -32,13 +32,13 @@ export function convNode(g: OnnxGraph, x: string, c: ConvSpec, name: string): st
       dilations: [...(c.dilation ?? [1, 1])],
       group: c.groups ?? 1,
     },
-    name,
+    outName,
   );
 }
 
 /** Gemm y = x W^T + b for a dense layer's weight [out, in]. */
-export function denseNode(g: OnnxGraph, x: string, weight: Float32Array, bias: Float32Array, shape: readonly number[], name: string): string {
-  return g.node('Gemm', [x, g.weight(`${name}.weight`, weight, shape), g.weight(`${name}.bias`, bias, [shape[0]!])], { transB: 1 }, name);
+export function denseNode(g: OnnxGraph, x: string, weight: Float32Array, bias: Float32Array, shape: readonly number[], name: string, outName = name): string {
+  return g.node('Gemm', [x, g.weight(`${name}.weight`, weight, shape), g.weight(`${name}.bias`, bias, [shape[0]!])], { transB: 1 }, outName);
 }
 
 /** PReLU with one slope per channel; `spatial` for NCHW inputs (slope [C, 1, 1]), else [C]. */
