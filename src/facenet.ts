@@ -16,8 +16,9 @@ import { Embedder, type FlipMode } from './embed/embedder.js';
 import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
 import type { ModelFacts } from './models/model-file.js';
-import { useAllCores } from './tensor/index.js';
 import { FacenetError } from './errors.js';
+
+export type { RuntimeOptions } from './tensor/index.js';
 
 export interface FaceNetOptions extends LoadFaceModelOptions {
   /** 'vggface2', 'casia-webface', a .safetensors model from `facenet train`, or a facenet-pytorch .pt. */
@@ -27,7 +28,9 @@ export interface FaceNetOptions extends LoadFaceModelOptions {
   alignment?: Partial<Omit<AlignFaceOptions, 'imageSize'>>;
   flip?: FlipMode;
   batchSize?: number;
-  /** Use every core for libtorch (default true). */
+  /** libtorch threads (RuntimeOptions); default 0 = every core. */
+  threads?: number;
+  /** @deprecated use `threads` (false = leave the engine's thread count as it is). */
   allCores?: boolean;
 }
 
@@ -58,8 +61,8 @@ export class FaceNet {
   ) {}
 
   static async load(o: FaceNetOptions): Promise<FaceNet> {
-    if (o.allCores ?? true) useAllCores();
-    const m = await loadFaceModel(o.model, o);
+    const threads = o.threads ?? (o.allCores === false ? undefined : 0);
+    const m = await loadFaceModel(o.model, { ...o, ...(threads !== undefined ? { threads } : {}) });
     let detector: MtcnnDetector;
     try {
       detector = await MtcnnDetector.load({ ...o.detector, home: o.detector?.home ?? o.home, mirror: o.detector?.mirror ?? o.mirror });
@@ -97,7 +100,8 @@ export class FaceNet {
     return found.map((face, i) => ({ face, aligned: aligned[i]!, embedding: embeddings[i]! }));
   }
 
-  compare(a: Float32Array, b: Float32Array): Comparison {
+  /** `threshold` (squared L2) overrides the model's stored one. */
+  compare(a: Float32Array, b: Float32Array, threshold: number | null = this.threshold): Comparison {
     if (a.length !== b.length) throw new FacenetError('SHAPE_MISMATCH', `embeddings of different sizes: ${a.length} and ${b.length}`);
     let sq = 0;
     let dot = 0;
@@ -109,8 +113,12 @@ export class FaceNet {
       na += a[i]! ** 2;
       nb += b[i]! ** 2;
     }
-    const threshold = typeof this.facts.threshold === 'number' ? this.facts.threshold : null;
     return { distance: Math.sqrt(sq), similarity: dot / Math.sqrt(na * nb || 1), isMatch: threshold === null ? null : sq < threshold };
+  }
+
+  /** The squared-L2 same-person threshold stored in the model file (`facenet validate --save-threshold`), or null. */
+  get threshold(): number | null {
+    return typeof this.facts.threshold === 'number' ? this.facts.threshold : null;
   }
 
   dispose(): void {

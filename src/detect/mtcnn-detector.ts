@@ -14,7 +14,7 @@
  * crops are resampled in typed arrays (same values); boxes whose crop lies outside the image are
  * dropped instead of crashing; the result is always an array of plain objects, never None.
  */
-import { noGrad } from '../tensor/index.js';
+import { noGrad, applyRuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { loadMtcnnNets, type MtcnnNets, type MtcnnWeights } from '../models/mtcnn/index.js';
 import { decodeImage, type ImageInput, type RgbImage } from '../io/image.js';
@@ -36,6 +36,7 @@ export class MtcnnDetector {
 
   /** Loads the three networks (see LoadMtcnnOptions for where the weights come from). */
   static async load(opts: MtcnnLoadOptions = {}): Promise<MtcnnDetector> {
+    applyRuntimeOptions(opts);
     const options = resolveDetectOptions(opts.detect ?? {}, DEFAULT_DETECT_OPTIONS);
     const nets = await loadMtcnnNets(opts);
     return new MtcnnDetector(nets, opts.weights ?? 'facenet-pytorch', options);

@@ -17,6 +17,23 @@ export function useAllCores(): number {
   native.setNumThreads(n);
   return n;
 }
+/**
+ * Engine settings every network-running entry point accepts (FaceNet.load, loadFaceModel,
+ * MtcnnDetector.load, train). The CLI's NETWORK_OPTIONS (src/cli/network-options.ts) has one flag
+ * per key, so a new setting is one key here, its handling in applyRuntimeOptions, and one row there.
+ */
+export interface RuntimeOptions {
+  /** libtorch intra-op threads; 0 = every core; unset = leave the engine as it is. */
+  threads?: number;
+}
+
+/** Applies `o` to the engine (process-wide: libtorch has one thread pool). */
+export function applyRuntimeOptions(o: RuntimeOptions): void {
+  if (o.threads === undefined) return;
+  if (o.threads === 0) useAllCores();
+  else native.setNumThreads(o.threads);
+}
+
 export function cudaAvailable(): boolean {
   return native.cudaIsAvailable();
 }
