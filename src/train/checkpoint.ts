@@ -16,6 +16,7 @@ import path from 'node:path';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
 import type { RawTensor } from '../io/raw-tensor.js';
 import { FacenetError } from '../errors.js';
+import { assertFiniteTensors, tensorDigests, TENSOR_DIGESTS_KEY } from '../io/tensor-integrity.js';
 
 export const CHECKPOINT_FORMAT = 'facenet-ts-checkpoint/1';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -50,7 +51,9 @@ export async function writeCheckpoint(runDir: string, data: CheckpointData): Pro
   const optFile = path.join(runDir, OPTIMIZER_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
   const optTmp = `${optFile}.tmp-${process.pid}`;
-  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, optimizerSha256: sha256(data.optimizerState) };
+  // A diverged state is never written: the previous (finite) checkpoint stays the one to resume from.
+  assertFiniteTensors(data.tensors, `refusing to write checkpoint ${file}`);
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, optimizerSha256: sha256(data.optimizerState), [TENSOR_DIGESTS_KEY]: tensorDigests(data.tensors) };
   for (const [k, v] of Object.entries(data.records)) metadata[k] = JSON.stringify(v);
   try {
     await writeFully(optTmp, [data.optimizerState]);
@@ -81,13 +84,14 @@ export async function readCheckpoint(runDir: string): Promise<CheckpointData> {
   if (metadata['format'] !== CHECKPOINT_FORMAT) throw new FacenetError('BAD_FILE', `${file} is not a training checkpoint (format '${metadata['format']}')`);
   const records: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(metadata)) {
-    if (k === 'format' || k === 'optimizerSha256') continue;
+    if (k === 'format' || k === 'optimizerSha256' || k === TENSOR_DIGESTS_KEY) continue;
     try {
       records[k] = JSON.parse(v);
     } catch {
       throw new FacenetError('BAD_FILE', `${file}: metadata '${k}' is not valid JSON`);
     }
   }
+  assertFiniteTensors(tensors, file);
   const want = metadata['optimizerSha256'];
   for (const name of [OPTIMIZER_FILE, OPTIMIZER_PREV]) {
     const candidate = path.join(runDir, name);
