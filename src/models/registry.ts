@@ -72,7 +72,8 @@ export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOp
   if (pre) {
     const file = await resolveAsset(getAsset(pre.asset), options);
     const m = await fromTorchFile(file, nameOrFile, pre.config);
-    m.facts.lfwAccuracy = pre.lfwAccuracy;
+    // The `lfw` facts schema is eval/lfw-facts.ts's LfwFacts; published weights carry only the accuracy.
+    m.facts['lfw'] = { accuracy: pre.lfwAccuracy, source: 'facenet-pytorch (published)' };
     return m;
   }
   if (!existsSync(nameOrFile)) {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { saveModel, type ModelFacts } from '../models/model-file.js';
 import type { RawTensor } from '../io/raw-tensor.js';
+import { lfwFacts, thresholdUnusableBecause } from '../eval/lfw-facts.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { renderCurvesSvg } from './curves-svg.js';
 import { RUN_FILES, writeTextAtomic } from './run-dir.js';
@@ -51,9 +52,11 @@ export async function exportModel(s: Session): Promise<string> {
     epochs: st.epoch - 1,
     weights: tm.ema ? `exponential moving average (decay ${c.movingAverageDecay})` : 'trained weights',
   };
-  if (lfw) facts['lfwAccuracy'] = lfw.accuracy;
-  // The LFW threshold is a plain squared-L2 threshold only without flips or mean subtraction.
-  if (lfw && c.lfwDistanceMetric === 0 && !c.lfwSubtractMean && !c.lfwUseFlippedImages) facts.threshold = lfw.threshold;
+  if (lfw) {
+    facts['lfw'] = lfwFacts(lfw, c.lfwPairs!);
+    const unusable = thresholdUnusableBecause({ distanceMetric: c.lfwDistanceMetric, subtractMean: c.lfwSubtractMean, flipped: c.lfwUseFlippedImages });
+    if (unusable === null) facts.threshold = lfw.threshold;
+  }
   const save = () => saveModel(tm.model, file, facts);
   await (tm.ema ? tm.ema.withAveraged(save) : save());
   return file;

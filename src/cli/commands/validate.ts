@@ -8,6 +8,7 @@ import { ProgressBar } from '../progress.js';
 import { validateLfw } from '../../eval/validate-lfw.js';
 import { evaluateLfw, type LfwReport } from '../../eval/lfw-protocol.js';
 import { formatLfwReport } from '../../eval/report-format.js';
+import { lfwFacts, summarizeLfw, thresholdUnusableBecause } from '../../eval/lfw-facts.js';
 import { renderRocSvg } from '../../eval/roc-plot.js';
 import { readPairs } from '../../eval/pairs.js';
 import type { DistanceMetric } from '../../eval/distance.js';
@@ -46,6 +47,12 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
   let report: LfwReport;
   let settings: Record<string, unknown>;
   let warnings: string[] = [];
+  let skippedPairs = 0;
+  if (f.saveThreshold) {
+    if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
+    const unusable = thresholdUnusableBecause({ distanceMetric: metric, subtractMean: f.subtractMean, flipped: f.flip !== 'none' });
+    if (unusable !== null) throw new FacenetError('BAD_ARGUMENT', `--save-threshold stores a squared-L2 threshold, but ${unusable}: use --distance-metric 0, no --flip, no --subtract-mean`);
+  }
   if (f.embeddings) {
     if (f.lfwDir || f.model) throw new FacenetError('BAD_ARGUMENT', 'give either --embeddings, or --lfw-dir with --model');
     const raw = await readNpy(f.embeddings);
@@ -80,6 +87,7 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
       });
       report = v.report;
       settings = v.settings;
+      skippedPairs = v.skipped.length;
       warnings = [
         ...v.skipped.map((s) => `pair ${s.pairIndex + 1} (line ${s.pair.line}) skipped: ${s.missing.join(', ')} missing or unreadable`),
         ...v.unreadable.map((u) => `unreadable image ${u.file}: ${u.reason}`),
@@ -90,11 +98,9 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
     }
   }
   if (f.saveThreshold) {
-    if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
-    if (metric !== 0 || f.flip !== 'none' || f.subtractMean) throw new FacenetError('BAD_ARGUMENT', '--save-threshold stores a squared-L2 threshold: use --distance-metric 0, no --flip, no --subtract-mean');
-    const threshold = report.best_thresholds.reduce((a, b) => a + b, 0) / report.best_thresholds.length;
-    await updateModelFacts(f.model, { threshold, lfw: { accuracy_mean: report.accuracy_mean, accuracy_std: report.accuracy_std, val: report.val, far: report.far, auc: report.auc, eer: report.eer, pairsFile: f.pairs, pairs: report.settings.nrofPairs } });
-    io.stderr.write(`validate: stored threshold ${threshold.toFixed(4)} in ${f.model}\n`);
+    const summary = summarizeLfw(report, skippedPairs);
+    await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs) });
+    io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
   }
   for (const w of warnings.slice(0, 20)) io.stderr.write(`validate: ${w}\n`);
   if (warnings.length > 20) io.stderr.write(`validate: … ${warnings.length - 20} more\n`);
