@@ -182,3 +182,23 @@ test('npm pack -> offline install in a fresh project -> the README example detec
   assert.match(help.stdout, /Usage: facenet <command>/);
   t.diagnostic(`timings ${JSON.stringify(timings)}`);
 });
+
+test('the install script, without libtorch: one message with the apt command, and a failed install', async () => {
+  const pkgDir = await mkdtemp(path.join(os.tmpdir(), 'facenet-nolibtorch-'));
+  try {
+    await mkdir(path.join(pkgDir, 'native'));
+    await writeFile(path.join(pkgDir, 'native/install.cjs'), await readFile(path.join(repo, 'native/install.cjs')));
+    await writeFile(path.join(pkgDir, 'native/binding.gyp'), '{}');
+    await writeFile(path.join(pkgDir, 'native/config.cjs'), '');
+    const r = await run(process.execPath, ['native/install.cjs'], { cwd: pkgDir, env: cleanEnv({ LIBTORCH: path.join(pkgDir, 'no-such-libtorch') }) }).then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    assert.ok(r, 'the install fails');
+    assert.match(r, /facenet: LIBTORCH=.*no-such-libtorch has no .*torch\.h\. The native engine needs libtorch: install it with `sudo apt-get install -y libtorch-dev`/);
+    const stderr = r.slice(r.indexOf('--- stderr'));
+    assert.equal(stderr.match(/apt-get install/g)?.length, 1, `one message:\n${stderr}`);
+  } finally {
+    await rm(pkgDir, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,7 @@
  */
 import { MtcnnDetector, type Face, type MtcnnLoadOptions } from './detect/index.js';
 import { alignFace, type AlignFaceOptions } from './align/index.js';
-import { decodeImage, type ImageInput, type RgbImage } from './io/image.js';
+import { assertRgbImage, decodeImage, type ImageInput, type RgbImage } from './io/image.js';
 import { Embedder, type FlipMode } from './embed/embedder.js';
 import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
@@ -132,6 +132,14 @@ export class FaceNet {
 }
 
 async function toRgb(image: ImageInput | RgbImage): Promise<RgbImage> {
-  if (typeof image === 'object' && 'source' in image && 'data' in image && (image as RgbImage).data instanceof Uint8Array && !('channels' in image)) return image as RgbImage;
-  return decodeImage(image as ImageInput);
+  if (typeof image === 'string' || image instanceof Uint8Array) return decodeImage(image);
+  if (typeof image !== 'object' || image === null) {
+    throw new FacenetError(
+      'BAD_ARGUMENT',
+      `expected an image: a file path, encoded image bytes, raw pixels { data, width, height, channels: 3 } or an RgbImage, got ${image === null ? 'null' : typeof image}`,
+    );
+  }
+  if ('channels' in image) return decodeImage(image);
+  assertRgbImage(image, 'image');
+  return image;
 }

@@ -17,7 +17,7 @@
 import { noGrad, applyRuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { loadMtcnnNets, type MtcnnNets, type MtcnnWeights } from '../models/mtcnn/index.js';
-import { decodeImage, type ImageInput, type RgbImage } from '../io/image.js';
+import { assertRgbImage, decodeImage, type ImageInput, type RgbImage } from '../io/image.js';
 import { DEFAULT_DETECT_OPTIONS, resolveDetectOptions, type DetectOptions, type MtcnnLoadOptions } from './options.js';
 import { pipelineTable, runMtcnn } from './mtcnn-pipeline.js';
 import { torchImageNets } from './torch-image-nets.js';
@@ -57,6 +57,7 @@ export class MtcnnDetector {
 
   /** Faces in `img` (may be empty). Per-call options override the detector's defaults. */
   detect(img: RgbImage, options: Partial<DetectOptions> = {}): Face[] {
+    assertRgbImage(img, 'detect');
     const nets = this.live;
     const o = resolveDetectOptions(options, this.options);
     const table = pipelineTable(img);

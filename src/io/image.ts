@@ -303,7 +303,11 @@ export function cropImage(img: RgbImage, box: CropBox): RgbImage {
   return { width: w, height: h, data: out, source: img.source };
 }
 
-function assertRgbImage(img: RgbImage, fn: string): void {
+/** Throws BAD_ARGUMENT unless `img` is a well-formed RgbImage (positive integer size, width*height*3 bytes). */
+export function assertRgbImage(img: RgbImage, fn: string): void {
+  if (typeof img !== 'object' || img === null) {
+    throw new FacenetError('BAD_ARGUMENT', `${fn}: expected an RgbImage { width, height, data: Uint8Array, source }, got ${img === null ? 'null' : typeof img}`);
+  }
   const ok =
     Number.isInteger(img.width) &&
     img.width > 0 &&
@@ -314,7 +318,8 @@ function assertRgbImage(img: RgbImage, fn: string): void {
   if (!ok) {
     throw new FacenetError(
       'BAD_ARGUMENT',
-      `${fn}: not a valid RgbImage (${img.width}x${img.height}, ${img.data?.length} bytes; expected width*height*3)`,
+      `${fn}: not a valid RgbImage${typeof img.source === 'string' ? ` (${img.source})` : ''}: ${img.width}x${img.height} with ` +
+        `${img.data instanceof Uint8Array ? `${img.data.length} bytes` : `data of type ${typeof img.data}`}; expected positive integer width and height and width*height*3 bytes of RGB`,
     );
   }
 }
