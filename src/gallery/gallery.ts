@@ -10,11 +10,59 @@ import { thresholdForFar } from './far-threshold.js';
 import { distanceFromSimilarity, unitCopy } from './vectors.js';
 import { validateSubjectName } from './subject-name.js';
 import type { Change, EnrollItem, GalleryStore, StoredRows } from './store.js';
-import type { FaceMatch, FaceRecord, GalleryInfo, Identification, IdentifyOptions, SubjectSummary } from './types.js';
+import { describeInput, pickFace } from './pick-face.js';
+import type { FaceMatch, FaceRecord, FaceSource, GalleryInfo, Identification, IdentifyOptions, SubjectSummary } from './types.js';
+import type { Face } from '../detect/face.js';
+import type { ImageInput, RgbImage } from '../io/image.js';
 
 export interface GalleryOptions {
   /** Element type of the search matrix (default float32; bfloat16 halves memory and scan bytes). */
   precision?: MatrixPrecision;
+  /** Detects and embeds faces for the image-level calls (a FaceNet); must be the gallery's model. */
+  source?: FaceSource;
+}
+
+/** An image, or an embedding already computed by the gallery's model. */
+export type EnrollInput = ImageInput | RgbImage | Float32Array;
+
+export interface EnrollFailure {
+  index: number;
+  /** The path, or '#index' for buffers and embeddings. */
+  input: string;
+  code: 'NO_FACE' | 'SEVERAL_FACES' | 'BAD_IMAGE' | 'BAD_EMBEDDING';
+  reason: string;
+}
+
+export interface EnrollResult {
+  subject: string;
+  /** Ids of the faces enrolled, in input order of the inputs that worked. */
+  faceIds: string[];
+  /** Inputs that were not enrolled, and why; the others are enrolled all the same. */
+  failures: EnrollFailure[];
+}
+
+export interface ImageEnrollOptions {
+  metadata?: Record<string, unknown>;
+  /** Enroll the largest face of an image with several (default: such images are refused). */
+  largestFace?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface FaceIdentification extends Identification {
+  /** The detected face; null when the query was an embedding. */
+  face: Face | null;
+}
+
+export interface Verification {
+  subject: string;
+  /** Below the threshold; null when there is no threshold. */
+  match: boolean | null;
+  distance: number;
+  similarity: number;
+  /** The subject's closest face. */
+  faceId: string;
+  threshold: number | null;
 }
 
 export interface BulkEnrollOptions {
@@ -33,6 +81,7 @@ export interface ExportedRow {
 
 export class Gallery {
   private queue: Promise<unknown> = Promise.resolve();
+  private source: FaceSource | null = null;
   private centroidIndex: ExactIndex | null = null;
   private closed = false;
 
@@ -58,6 +107,7 @@ export class Gallery {
       await store.loadFaces((rows) => index.add(rows.faceIds, rows.subjectIds, rows.embeddings));
       const names = await store.subjectNames();
       gallery = new Gallery(store, index, names);
+      if (options.source) gallery.attachSource(options.source);
       loading = false;
       for (const c of pending) await gallery.apply(c);
       return gallery;
@@ -248,6 +298,100 @@ export class Gallery {
     const c = this.centroidIndex;
     const hits = c.search(flat, k);
     return hits.rows.map((rows, j) => Array.from(rows, (row, i) => ({ subjectId: c.subjectAt(row), faceId: '', similarity: hits.similarities[j]![i]! })));
+  }
+
+  /** Sets the FaceSource of the image-level calls; refuses one of another model. */
+  attachSource(source: FaceSource): void {
+    this.checkModel(source.modelId, 'attach face source');
+    this.source = source;
+  }
+
+  private requireSource(what: string): FaceSource {
+    if (!this.source) throw new FacenetError('BAD_ARGUMENT', `${what} with images needs a face source: open the gallery with { source: faceNet } (a FaceNet of model '${this.info.modelId}')`);
+    return this.source;
+  }
+
+  /**
+   * Enrolls a subject from images (one face each; see largestFace) and/or embeddings. Inputs that
+   * fail (no face, several faces, undecodable, bad embedding) are reported; the others are
+   * enrolled, in one transaction.
+   */
+  async enroll(subject: string, inputs: readonly EnrollInput[], options: ImageEnrollOptions = {}): Promise<EnrollResult> {
+    validateSubjectName(subject);
+    const embeddings: Float32Array[] = [];
+    const failures: EnrollFailure[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      if (options.signal?.aborted) break;
+      const input = inputs[i]!;
+      const name = describeInput(input, i);
+      if (input instanceof Float32Array) {
+        try {
+          embeddings.push(unitCopy(input, this.info.dim, `enroll '${subject}' ${name}`));
+        } catch (e) {
+          failures.push({ index: i, input: name, code: 'BAD_EMBEDDING', reason: (e as Error).message });
+        }
+      } else {
+        const source = this.requireSource('enroll');
+        try {
+          const picked = pickFace(await source.faces(input), options.largestFace ?? false);
+          if (picked.ok) embeddings.push(unitCopy(picked.found.embedding, this.info.dim, `enroll '${subject}' ${name}`));
+          else failures.push({ index: i, input: name, code: picked.code, reason: picked.reason });
+        } catch (e) {
+          if (!(e instanceof FacenetError) || (e.code !== 'BAD_IMAGE' && e.code !== 'NOT_FOUND' && e.code !== 'BAD_FILE')) throw e;
+          failures.push({ index: i, input: name, code: 'BAD_IMAGE', reason: e.message });
+        }
+      }
+      options.onProgress?.(i + 1, inputs.length);
+    }
+    if (embeddings.length === 0) return { subject, faceIds: [], failures };
+    const [done] = await this.write([{ subject, embeddings, metadata: options.metadata ?? null }]);
+    return { subject, faceIds: done!.faceIds.map(String), failures };
+  }
+
+  /** Every face in the image, each identified; [] when there is none. */
+  async identify(image: ImageInput | RgbImage | Float32Array, options: IdentifyOptions = {}): Promise<FaceIdentification[]> {
+    if (image instanceof Float32Array) {
+      const [r] = await this.identifyEmbeddings([image], options);
+      return [{ face: null, ...r! }];
+    }
+    const source = this.requireSource('identify');
+    this.checkModel(source.modelId, 'identify');
+    const found = await source.faces(image);
+    if (found.length === 0) return [];
+    const ids = await this.identifyEmbeddings(found.map((f) => f.embedding), options);
+    return found.map((f, i) => ({ face: f.face, ...ids[i]! }));
+  }
+
+  /** 1:1: is the face in the image (one face, or the largest with largestFace) this subject? */
+  async verify(subject: string, image: ImageInput | RgbImage | Float32Array, options: Pick<IdentifyOptions, 'threshold' | 'far'> & { largestFace?: boolean } = {}): Promise<Verification> {
+    const threshold = this.resolveThreshold(options);
+    let probe: Float32Array;
+    if (image instanceof Float32Array) {
+      probe = unitCopy(image, this.info.dim, 'verify');
+    } else {
+      const picked = pickFace(await this.requireSource('verify').faces(image), options.largestFace ?? false);
+      if (!picked.ok) throw new FacenetError('BAD_IMAGE', `verify: ${describeInput(image, 0)}: ${picked.reason}`);
+      probe = unitCopy(picked.found.embedding, this.info.dim, 'verify');
+    }
+    return this.run(async () => {
+      await this.catchUp();
+      let sid: number | undefined;
+      for (const [id, n] of this.names) if (n === subject) sid = id;
+      const rows: number[] = [];
+      if (sid !== undefined) for (let r = 0; r < this.index.size; r++) if (this.index.subjectAt(r) === sid) rows.push(r);
+      if (rows.length === 0) throw new FacenetError('NOT_FOUND', `verify: no subject '${subject}' in gallery ${this.location}`);
+      const embs = this.index.rowsOf(rows);
+      const dim = this.info.dim;
+      let best = -2;
+      let bestRow = rows[0]!;
+      rows.forEach((r, i) => {
+        let s = 0;
+        for (let j = 0; j < dim; j++) s += embs[i * dim + j]! * probe[j]!;
+        if (s > best) [best, bestRow] = [s, r];
+      });
+      const distance = distanceFromSimilarity(best);
+      return { subject, match: threshold === null ? null : distance * distance < threshold, distance, similarity: best, faceId: String(this.index.faceIdAt(bestRow)), threshold };
+    });
   }
 
   async subjects(): Promise<SubjectSummary[]> {
