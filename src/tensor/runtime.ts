@@ -1,8 +1,14 @@
 /** Engine facts and settings: threads, devices, live-tensor accounting. */
 import os from 'node:os';
 import { native } from './native.js';
+import { FacenetError } from '../errors.js';
 
+/** Sets libtorch's intra-op threads; more than the machine's cores is refused (they only wait on each other). */
 export function setNumThreads(n: number): void {
+  const cores = os.availableParallelism();
+  if (Number.isInteger(n) && n > cores) {
+    throw new FacenetError('BAD_ARGUMENT', `threads: ${n} is more than the ${cores} cores of this machine; use --threads ${cores} or fewer (0: all cores)`);
+  }
   native.setNumThreads(n);
 }
 export function getNumThreads(): number {
@@ -31,7 +37,7 @@ export interface RuntimeOptions {
 export function applyRuntimeOptions(o: RuntimeOptions): void {
   if (o.threads === undefined) return;
   if (o.threads === 0) useAllCores();
-  else native.setNumThreads(o.threads);
+  else setNumThreads(o.threads);
 }
 
 export function cudaAvailable(): boolean {
