@@ -11,10 +11,6 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-function pgNotReady(): FacenetError {
-  return new FacenetError('BAD_ARGUMENT', 'PostgreSQL galleries are not available in this build yet: use an SQLite file path');
-}
-
 function checkInfo(info: CreateGalleryInfo): void {
   if (!info.modelId) throw new FacenetError('BAD_ARGUMENT', 'createGallery: modelId is empty');
   if (!Number.isInteger(info.dim) || info.dim <= 0) throw new FacenetError('BAD_ARGUMENT', `createGallery: dim must be a positive integer, got ${info.dim}`);
@@ -26,7 +22,8 @@ export async function createGallery(location: string, info: CreateGalleryInfo, o
   checkInfo(info);
   let store: GalleryStore;
   if (isPostgresUrl(location)) {
-    throw pgNotReady();
+    const { PgStore } = await import('./pg-store.js');
+    store = await PgStore.create(location, info);
   } else {
     store = await SqliteStore.create(location, info, options);
   }
@@ -37,7 +34,8 @@ export async function createGallery(location: string, info: CreateGalleryInfo, o
 export async function openGallery(location: string, options: OpenGalleryOptions = {}): Promise<Gallery> {
   let store: GalleryStore;
   if (isPostgresUrl(location)) {
-    throw pgNotReady();
+    const { PgStore } = await import('./pg-store.js');
+    store = await PgStore.open(location);
   } else {
     store = await SqliteStore.open(location, options);
   }
