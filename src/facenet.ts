@@ -17,6 +17,7 @@ import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
 import type { ModelFacts } from './models/model-file.js';
 import { FacenetError } from './errors.js';
+import { compareEmbeddings, type Comparison } from './math/compare-embeddings.js';
 
 export type { RuntimeOptions } from './tensor/index.js';
 
@@ -41,14 +42,7 @@ export interface EmbeddedFace {
   embedding: Float32Array;
 }
 
-export interface Comparison {
-  /** Plain Euclidean distance, as compare.py prints. */
-  distance: number;
-  /** Cosine similarity. */
-  similarity: number;
-  /** distance² below the model's stored threshold; null when the model has none. */
-  isMatch: boolean | null;
-}
+export type { Comparison };
 
 export class FaceNet {
   private constructor(
@@ -102,18 +96,7 @@ export class FaceNet {
 
   /** `threshold` (squared L2) overrides the model's stored one. */
   compare(a: Float32Array, b: Float32Array, threshold: number | null = this.threshold): Comparison {
-    if (a.length !== b.length) throw new FacenetError('SHAPE_MISMATCH', `embeddings of different sizes: ${a.length} and ${b.length}`);
-    let sq = 0;
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < a.length; i++) {
-      sq += (a[i]! - b[i]!) ** 2;
-      dot += a[i]! * b[i]!;
-      na += a[i]! ** 2;
-      nb += b[i]! ** 2;
-    }
-    return { distance: Math.sqrt(sq), similarity: dot / Math.sqrt(na * nb || 1), isMatch: threshold === null ? null : sq < threshold };
+    return compareEmbeddings(a, b, threshold);
   }
 
   /** The squared-L2 same-person threshold stored in the model file (`facenet validate --save-threshold`), or null. */

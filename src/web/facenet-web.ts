@@ -206,8 +206,14 @@ export class FaceNetWeb {
     return found.map((face, i) => ({ face, aligned: aligned[i]!, embedding: embeddings[i]! }));
   }
 
-  compare(a: Float32Array, b: Float32Array): Comparison {
-    return compareEmbeddings(a, b, this.model.threshold);
+  /** `threshold` (squared L2) overrides the model's stored one. */
+  compare(a: Float32Array, b: Float32Array, threshold: number | null = this.threshold): Comparison {
+    return compareEmbeddings(a, b, threshold);
+  }
+
+  /** The squared-L2 same-person threshold from the model's metadata (or the load option), or null. */
+  get threshold(): number | null {
+    return this.model.threshold;
   }
 
   async dispose(): Promise<void> {
