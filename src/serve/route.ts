@@ -18,7 +18,7 @@ export interface ServeContext {
   model: ModelInfo;
   limits: ImageLimits;
   metrics: ServerMetrics;
-  /** Why the server cannot serve inference now (worker stopped, shutting down), or null. */
+  /** Why the server cannot serve inference now (the worker stopped), or null. */
   unavailable: () => string | null;
 }
 

@@ -115,7 +115,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       throw new FacenetError('BAD_ARGUMENT', `refusing to serve on ${host} without API keys: create one with \`facenet serve keys create --gallery ${o.gallery} --name NAME\`, or listen on 127.0.0.1`);
     }
 
-    let stopping = false;
     const metrics = serverMetrics({ queueDepth: () => queue.depth });
     const queue = new BatchQueue<InferenceJob, InferenceResult>((jobs) => engine.run(jobs), { windowMs: o.batchWindowMs ?? SERVE_DEFAULTS.batchWindowMs, maxBatch: o.maxBatch ?? SERVE_DEFAULTS.maxBatch, maxQueue: o.maxQueue ?? SERVE_DEFAULTS.maxQueue }, (n) => metrics.batchSize.observe(n));
     const ctx: ServeContext = {
@@ -124,7 +123,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       model: engine.info,
       limits: { maxPixels: o.maxPixels ?? SERVE_DEFAULTS.maxPixels, maxImages: o.maxImages ?? SERVE_DEFAULTS.maxImages },
       metrics,
-      unavailable: () => (stopping ? 'the server is shutting down' : engine.failure ? `the model worker stopped: ${engine.failure.message}` : null),
+      // While stopping, fastify answers new requests 503 itself; those already accepted run to the end.
+      unavailable: () => (engine.failure ? `the model worker stopped: ${engine.failure.message}` : null),
     };
     const app = await buildApp({ ctx, logger, keys, alwaysRequireKeys: !loopback, bodyLimit: o.bodyLimit ?? SERVE_DEFAULTS.bodyLimit, version: packageVersion() });
     cleanup.push(() => app.close());
@@ -136,7 +136,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        stopping = true;
         await app.close(); // stops accepting, waits for requests in flight
         await queue.close();
         cleanup.pop(); // app.close done
