@@ -6,11 +6,10 @@
  * facenet gets from `misc.imread` followed by `to_rgb` / `img[:, :, 0:3]`.
  */
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FacenetError } from '../errors.js';
+import { writeFileAtomic } from './fs-util.js';
 
 /** 8-bit RGB pixels, HWC order: pixel (x, y) starts at byte (y * width + x) * 3. */
 export interface RgbImage {
@@ -229,14 +228,9 @@ export async function encodePng(img: RgbImage, file: string): Promise<void> {
   } catch (err) {
     throw new FacenetError('BAD_IMAGE', `cannot encode ${img.source} as PNG: ${sharpMessage(err)}`, { cause: err });
   }
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(tmp, png);
-    await rename(tmp, file);
+    await writeFileAtomic(file, png, { mkdir: true });
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new FacenetError('BAD_FILE', `cannot write PNG ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

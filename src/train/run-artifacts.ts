@@ -8,7 +8,8 @@ import type { RawTensor } from '../io/raw-tensor.js';
 import { lfwFacts, thresholdUnusableBecause } from '../eval/lfw-facts.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { renderCurvesSvg } from './curves-svg.js';
-import { RUN_FILES, writeTextAtomic } from './run-dir.js';
+import { RUN_FILES } from './run-dir.js';
+import { writeFileAtomic } from '../io/fs-util.js';
 import type { Session } from './session.js';
 import { checkpointTensors } from './training-model.js';
 import type { TripletRoundState } from './triplet-source.js';
@@ -34,7 +35,7 @@ export async function saveCheckpoint(s: Session, round: TripletRoundState | null
 export async function savePlot(s: Session): Promise<void> {
   const c = s.config;
   const title = `facenet train ${path.basename(s.runDir)}: ${c.loss}${c.loss === 'softmax' ? ` (${c.head} head)` : ''}, ${c.modelVariant}, step ${s.state.step}`;
-  await writeTextAtomic(path.join(s.runDir, RUN_FILES.curves), renderCurvesSvg(s.history, title));
+  await writeFileAtomic(path.join(s.runDir, RUN_FILES.curves), renderCurvesSvg(s.history, title));
 }
 
 /** model.safetensors from the moving-average weights (the trained ones when the EMA is off). */
