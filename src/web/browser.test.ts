@@ -80,7 +80,7 @@ before(async () => {
   page = await browser.context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${server.url}/web/demo/index.html?models=/models/`);
-  await page.waitForFunction(() => /pick two photos|error/.test(document.getElementById('verdict')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  await page.waitForFunction(`/pick two photos|error/.test(document.getElementById('verdict')?.textContent ?? '')`, undefined, { timeout: 120_000 });
 });
 
 /**
@@ -100,7 +100,7 @@ after(async () => {
 
 test('the demo page loads the models in the page, cross-origin isolated (wasm threads)', async () => {
   assert.match((await page.textContent('#verdict')) ?? '', /pick two photos/);
-  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  assert.equal(await page.evaluate('crossOriginIsolated'), true);
   assert.match((await page.textContent('#runtime')) ?? '', /threads/);
 });
 
@@ -170,7 +170,7 @@ test('the demo compares two photos with no server round trip; screenshot saved',
   const multi = images.findIndex((i) => /multiface/.test(i.img.source));
   await page.setInputFiles('#file-a', path.join(dir, 'images', images[multi >= 0 ? multi : 0]!.name));
   await page.setInputFiles('#file-b', path.join(dir, 'images', images[4]!.name));
-  await page.waitForFunction(() => /distance|no face|error/.test(document.getElementById('verdict')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  await page.waitForFunction(`/distance|no face|error/.test(document.getElementById('verdict')?.textContent ?? '')`, undefined, { timeout: 60_000 });
   const verdict = (await page.textContent('#verdict')) ?? '';
   assert.match(verdict, /distance \d+\.\d+, cosine similarity -?\d+\.\d+: (same person|different people)/);
   assert.match((await page.textContent('#info-a')) ?? '', /[1-9]\d* face\(s\)/);
