@@ -186,20 +186,20 @@ export class Gallery {
   }
 
   /**
-   * Bulk import: many subjects' embeddings, grouped into transactions of about
-   * facesPerTransaction faces (a subject is never split across two), with progress.
+   * Bulk import: many items (subject + embeddings), grouped into transactions of about
+   * facesPerTransaction faces; an item is never split across two. Returns distinct subjects and faces.
    */
   async enrollMany(items: readonly EnrollItem[], options: BulkEnrollOptions = {}): Promise<{ subjects: number; faces: number }> {
     const per = options.facesPerTransaction ?? 2048;
     const total = items.reduce((a, it) => a + it.embeddings.length, 0);
     let done = 0;
-    let subjects = 0;
+    const subjects = new Set<string>();
     let batch: EnrollItem[] = [];
     let batchFaces = 0;
     const flush = async () => {
       if (batch.length === 0) return;
       await this.write(batch);
-      subjects += batch.length;
+      for (const it of batch) subjects.add(it.subject);
       done += batchFaces;
       batch = [];
       batchFaces = 0;
@@ -215,7 +215,7 @@ export class Gallery {
       if (batchFaces >= per) await flush();
     }
     await flush();
-    return { subjects, faces: done };
+    return { subjects: subjects.size, faces: done };
   }
 
   private write(items: readonly EnrollItem[]) {
