@@ -14,7 +14,10 @@ export type FacenetErrorCode =
   | 'NATIVE' // libtorch raised an error
   | 'DISTRIBUTED' // a data-parallel peer, the rendezvous or a collective failed
   | 'NO_DEVICE' // the requested device (e.g. CUDA) is not available in this build or machine
-  | 'DISPOSED'; // a tensor or model was used after dispose()
+  | 'NON_FINITE' // NaN or Inf where numbers must be finite (a diverged run, a damaged model)
+  | 'DISPOSED' // a tensor or model was used after dispose()
+  | 'MODEL_MISMATCH' // embeddings of one model used with a gallery (or data) of another
+  | 'BUSY'; // a database is locked by another process
 
 export class FacenetError extends Error {
   readonly code: FacenetErrorCode;

@@ -9,6 +9,7 @@ import { resolveAsset, type ResolveAssetOptions } from '../io/assets.js';
 import { getAsset } from '../io/asset-registry.js';
 import { readTorchStateDict } from '../io/torch-file.js';
 import { loadStateDict } from '../nn/index.js';
+import { applyRuntimeOptions, type RuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
@@ -45,7 +46,7 @@ export interface FaceModel {
   facts: ModelFacts;
 }
 
-export interface LoadFaceModelOptions extends ResolveAssetOptions {
+export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOptions {
   /** Overrides for a .pt state dict of unknown provenance (default: the reference config, fixed standardisation). */
   config?: Partial<InceptionResnetV1Config>;
 }
@@ -66,11 +67,13 @@ async function fromTorchFile(file: string, id: string, config: Partial<Inception
 
 /** Loads 'vggface2', 'casia-webface', a .safetensors model file, or a facenet-pytorch .pt state dict. */
 export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOptions = {}): Promise<FaceModel> {
+  applyRuntimeOptions(options);
   const pre = PRETRAINED[nameOrFile];
   if (pre) {
     const file = await resolveAsset(getAsset(pre.asset), options);
     const m = await fromTorchFile(file, nameOrFile, pre.config);
-    m.facts.lfwAccuracy = pre.lfwAccuracy;
+    // The `lfw` facts schema is eval/lfw-facts.ts's LfwFacts; published weights carry only the accuracy.
+    m.facts['lfw'] = { accuracy: pre.lfwAccuracy, source: 'facenet-pytorch (published)' };
     return m;
   }
   if (!existsSync(nameOrFile)) {
