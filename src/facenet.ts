@@ -20,6 +20,8 @@ import { FacenetError } from './errors.js';
 import { compareEmbeddings, type Comparison } from './math/compare-embeddings.js';
 
 export type { RuntimeOptions } from './tensor/index.js';
+/** Checks engine settings (the device) before a long-lived service starts; throws what FaceNet.load would. */
+export { applyRuntimeOptions as checkRuntimeOptions } from './tensor/index.js';
 
 export interface FaceNetOptions extends LoadFaceModelOptions {
   /** 'vggface2', 'casia-webface', a .safetensors model from `facenet train`, or a facenet-pytorch .pt. */

@@ -15,6 +15,7 @@ import type { RuntimeOptions } from '../facenet.js';
 
 export const NETWORK_OPTIONS = {
   threads: { type: 'number', integer: true, min: 0, default: 0, help: 'libtorch threads (0: all cores)' },
+  device: { type: 'string', default: 'cpu', valueName: 'cpu|cuda|cuda:N', help: 'where the network runs (this version: cpu; cuda needs a CUDA build and is not implemented yet)' },
 } as const satisfies Record<keyof RuntimeOptions, FlagSpec>;
 
 export type NetworkFlags = ParsedFlags<{ command: string; flags: typeof NETWORK_OPTIONS }>;

@@ -128,7 +128,9 @@ export async function launch(o: LaunchOptions): Promise<LaunchResult> {
         GROUP_RANK: String(nodeRank),
         FACENET_LAUNCHED: '1',
       };
-      const child = spawn(process.execPath, [...nodeArgs, ...o.command], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // Detached (a process group of its own): a Ctrl-C in the terminal reaches the launcher only,
+      // which forwards one SIGINT; the IPC channel still ties the worker's life to the launcher.
+      const child = spawn(process.execPath, [...nodeArgs, ...o.command], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
       const w: Worker = { rank, child, exited: false, code: null, signal: null, at: 0 };
       workers.push(w);
       o.onEvent?.({ type: 'started', rank, localRank: local, pid: child.pid ?? -1 });
@@ -138,7 +140,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchResult> {
         w.signal = signal;
         w.at = performance.now();
         o.onEvent?.({ type: 'exited', rank, pid: child.pid ?? -1, code, signal });
-        const failed = signal !== null || code !== 0;
+        const failed = signal !== null || (code !== 0 && !(interrupts > 0 && code === 130));
         // The first death (not our own SIGTERM/SIGKILL of the survivors) names the culprit.
         if (failed && failure === null && interrupts === 0) {
           failure = w;
@@ -160,7 +162,8 @@ export async function launch(o: LaunchOptions): Promise<LaunchResult> {
   if (f) {
     return { ok: false, failedRank: f.rank, message: `rank ${f.rank} (pid ${f.child.pid}) ${describe(f)}; the other workers were stopped`, exits };
   }
-  const bad = workers.find((w) => w.code !== 0);
+  // After an interrupt, `facenet train` workers exit with 130 (interrupted, resumable): clean too.
+  const bad = workers.find((w) => !(w.code === 0 || (interrupts > 0 && w.code === 130 && w.signal === null)));
   if (bad) return { ok: false, failedRank: bad.rank, message: `rank ${bad.rank} ${describe(bad)}`, exits };
   return { ok: true, failedRank: null, message: interrupts > 0 ? 'interrupted: all workers stopped cleanly' : 'all workers finished', exits };
 }

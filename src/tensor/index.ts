@@ -36,3 +36,5 @@ export {
 export { noGrad, isGradEnabled, grad } from './autograd.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
 export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning } from './runtime.js';
+export { parseDevice, resolveDevice, type Device } from './device.js';
+export { ProcessGroup, GradientReducer, type ProcessGroupOptions, type ReduceOp } from './distributed.js';

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { native } from './native.js';
 import { FacenetError } from '../errors.js';
+import { resolveDevice } from './device.js';
 
 /** Sets libtorch's intra-op threads; more than the machine's cores is refused (they only wait on each other). */
 export function setNumThreads(n: number): void {
@@ -31,10 +32,13 @@ export function useAllCores(): number {
 export interface RuntimeOptions {
   /** libtorch intra-op threads; 0 = every core; unset = leave the engine as it is. */
   threads?: number;
+  /** Where networks run: 'cpu' (default), 'cuda', 'cuda:N' (see src/tensor/device.ts). */
+  device?: string;
 }
 
 /** Applies `o` to the engine (process-wide: libtorch has one thread pool). */
 export function applyRuntimeOptions(o: RuntimeOptions): void {
+  if (o.device !== undefined) resolveDevice(o.device);
   if (o.threads === undefined) return;
   if (o.threads === 0) useAllCores();
   else setNumThreads(o.threads);

@@ -15,6 +15,7 @@
  */
 import os from 'node:os';
 import { FacenetError } from '../errors.js';
+import { parseDevice } from '../tensor/device-name.js';
 import { VARIANTS } from '../models/inception-resnet-v1/config.js';
 
 export type FacenetOptimizerName = 'ADAGRAD' | 'ADADELTA' | 'ADAM' | 'RMSPROP' | 'MOM';
@@ -94,6 +95,8 @@ export interface TrainConfig {
   checkpointEveryMinutes: number;
   /** libtorch threads (0: all cores). */
   threads: number;
+  /** Where the network trains: cpu (this version), cuda, cuda:N (src/tensor/device.ts). */
+  device: string;
   /** Batches decoded ahead of the training step. */
   prefetchBatches: number;
   /** Run the convolutions in channels_last layout (faster on CPU). */
@@ -152,6 +155,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   maxMinutes: 0,
   checkpointEveryMinutes: 15,
   threads: 0,
+  device: 'cpu',
   prefetchBatches: 3,
   channelsLast: true,
 } satisfies TrainConfig);
@@ -223,6 +227,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   for (const k of ['embeddingSize', 'batchSize', 'epochSize', 'maxNrofEpochs', 'validateEveryNEpochs', 'peoplePerBatch', 'imagesPerPerson', 'lfwEveryNEpochs', 'lfwBatchSize', 'prefetchBatches', 'learningRateDecayEpochs'] as const) int(k, 1);
   for (const k of ['minImagesPerClass', 'minNrofValImagesPerClass', 'lfwMaxPairs', 'threads', 'seed'] as const) int(k, 0);
   int('lfwNrofFolds', 2);
+  parseDevice(c.device);
   const cores = os.availableParallelism();
   if (c.threads > cores) fail(`${optionName('threads')} is ${c.threads}, more than the ${cores} cores of this machine (more threads only wait on each other); use ${cores} or fewer, 0 for all cores`);
   const need = stepMemoryBound(c.batchSize, c.imageSize!);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { getNumThreads, setNumThreads, useAllCores } from '../tensor/index.js';
+import { getNumThreads, resolveDevice, setNumThreads, useAllCores } from '../tensor/index.js';
 import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
 import { FacenetError } from '../errors.js';
 import { FROZEN_ON_RESUME, resolveTrainConfig, type TrainConfig } from './config.js';
@@ -61,6 +61,7 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
     config = resolveTrainConfig(partial);
   }
 
+  resolveDevice(config.device); // before any work: a device this build cannot use is an error now
   const parallel = options.parallel ?? null;
   if (parallel) {
     if (config.loss === 'triplet') throw new FacenetError('BAD_ARGUMENT', 'data-parallel training supports --loss softmax only (triplet selection is over the whole batch); train triplet loss in one process');

@@ -7,6 +7,7 @@ import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import type { Command } from '../command.js';
 import { FacenetError } from '../../errors.js';
+import { checkRuntimeOptions } from '../../facenet.js';
 import { SERVE_DEFAULTS, startServer } from '../../serve/server.js';
 import { ApiKeyStore } from '../../serve/api-keys.js';
 
@@ -31,6 +32,8 @@ const serveOnly = defineCommand(
     },
   },
   async ({ flags: f }, ctx) => {
+    // The inference worker loads the model later: a device this build cannot use fails here, at once.
+    checkRuntimeOptions({ device: networkOptions(f).device });
     const server = await startServer({
       gallery: f.gallery,
       ...(f.model !== undefined ? { model: f.model } : {}),

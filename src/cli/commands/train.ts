@@ -6,9 +6,12 @@
  * Options layer as defaults < --config FILE < flags given on the command line. Exit codes: 0 done,
  * 130 interrupted (Ctrl-C; resumable with --resume RUN_DIR), 1 failure, 2 bad arguments.
  */
+import { fileURLToPath } from 'node:url';
 import { toKebab, type FlagSpec } from '../args.js';
 import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS } from '../network-options.js';
+import { DATA_PARALLEL_OPTIONS } from '../data-parallel-options.js';
+import { FacenetError } from '../../errors.js';
 import { ProgressBar } from '../progress.js';
 import { OPTIMIZER_NAMES, MODEL_VARIANTS, TRAIN_DEFAULTS, type TrainConfig } from '../../train/config.js';
 import { readTrainConfigFile } from '../../train/config-file.js';
@@ -66,6 +69,7 @@ const HELP: Record<keyof TrainConfig, string> = {
   maxMinutes: 'stop cleanly (checkpoint + model) after this many minutes (0: no limit)',
   checkpointEveryMinutes: 'checkpoint at least this often besides every epoch end (0: epoch ends only)',
   threads: 'libtorch threads (0: all cores)',
+  device: 'where the network trains: cpu (cuda needs a CUDA build and is not implemented yet)',
   prefetchBatches: 'batches decoded ahead of the training step',
   channelsLast: 'channels_last convolutions (faster on CPU)',
 };
@@ -114,6 +118,8 @@ const spec = {
     ...configFlags(),
     // The shared engine flags; each is also a TrainConfig key of the same name (config.json records it).
     ...NETWORK_OPTIONS,
+    // Data-parallel training (not config keys: how this run is spread over processes and machines).
+    ...DATA_PARALLEL_OPTIONS,
   } as Record<string, FlagSpec>,
 };
 
@@ -199,14 +205,49 @@ export const trainCommand = defineCommand(spec, async ({ flags, argv }, { io, pr
     }
   };
   const resume = typeof flags['resume'] === 'string' ? flags['resume'] : undefined;
+  const nprocPerNode = flags['nprocPerNode'] as number;
+  const nnodes = flags['nnodes'] as number;
+  const worker = process.env['WORLD_SIZE'] !== undefined && process.env['WORLD_SIZE'] !== '';
+  if (!worker && (nprocPerNode > 1 || nnodes > 1)) {
+    // The launcher: this same command again in each worker, told its rank by the environment.
+    const { launch } = await import('../../distributed/launcher.js');
+    const bin = fileURLToPath(new URL('../../../bin/facenet.js', import.meta.url));
+    const result = await launch({
+      nprocPerNode,
+      nnodes,
+      nodeRank: flags['nodeRank'] as number,
+      masterAddr: flags['masterAddr'] as string,
+      masterPort: flags['masterPort'] as number,
+      command: [bin, 'train', ...argv],
+      nodeArgs: [],
+      signal: io.signal,
+      onEvent: (e) => e.type === 'stopping' && io.stderr.write(`facenet train: ${e.reason}\n`),
+    });
+    if (!result.ok) throw new FacenetError('DISTRIBUTED', result.message);
+    return io.signal.aborted ? 130 : 0;
+  }
   // Loaded here, not at the top, so that --help works without the native engine.
   const { train } = await import('../../train/train.js');
   let summary: TrainSummary;
+  const config = { ...fromFile, ...fromFlags } as Partial<TrainConfig>;
+  const rank = worker ? Number(process.env['RANK'] ?? 0) : 0;
   try {
-    summary = await train({ ...fromFile, ...fromFlags } as Partial<TrainConfig>, { signal: io.signal, onProgress, ...(resume ? { resume } : {}) });
+    if (worker) {
+      const { trainDataParallel } = await import('../../distributed/train-parallel.js');
+      const { exitWithLauncher } = await import('../../distributed/launcher.js');
+      exitWithLauncher();
+      // Rank 0 reports; the others only warn (their metrics are the same global ones).
+      const report = rank === 0 ? onProgress : (e: TrainEvent) => e.type === 'warning' && say(`rank ${rank}: warning: ${e.message}`);
+      summary = await trainDataParallel(config, { signal: io.signal, onProgress: report, syncBatchNorm: flags['syncBatchNorm'] as boolean, ...(resume ? { resume } : {}) });
+    } else {
+      summary = await train(config, { signal: io.signal, onProgress, ...(resume ? { resume } : {}) });
+    }
+  } catch (e) {
+    if (worker && e instanceof FacenetError) throw new FacenetError(e.code, `rank ${rank}: ${e.message}`, { cause: e });
+    throw e;
   } finally {
     (bar as ProgressBar | null)?.finish();
   }
-  print(summary, () => summaryText(summary));
+  if (rank === 0) print(summary, () => summaryText(summary));
   return summary.stopReason === 'interrupted' ? 130 : 0;
 });
