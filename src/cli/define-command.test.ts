@@ -39,11 +39,11 @@ test('defineCommand: text by default, one JSON line with --json; network options
   const a = capture();
   assert.equal(await echo.run(['hi', 'there', '--n', '2', '--threads', '3'], a.io), 0);
   assert.equal(a.out(), 'hi there x2\n');
-  assert.deepEqual(seen.at(-1), { threads: 3 });
+  assert.deepEqual(seen.at(-1), { threads: 3, device: 'cpu' });
   const b = capture();
   assert.equal(await echo.run(['hi', '--json'], b.io), 0);
   assert.deepEqual(JSON.parse(b.out()), { n: 1, words: ['hi'] });
-  assert.deepEqual(seen.at(-1), { threads: 0 });
+  assert.deepEqual(seen.at(-1), { threads: 0, device: 'cpu' });
 });
 
 test('defineCommand: bad arguments exit 2, other FacenetErrors 1, unexpected errors 1 with the stack; all on stderr', async () => {
