@@ -97,7 +97,7 @@ export class SqliteStore implements GalleryStore {
         put.run(META.threshold, JSON.stringify(info.threshold));
         put.run(META.roc, JSON.stringify(info.roc ?? null));
         put.run(META.createdAt, createdAt);
-      })();
+      }).immediate();
       return new SqliteStore(db, file, { modelId: info.modelId, dim: info.dim, model: info.model, threshold: info.threshold, roc: info.roc ?? null, schemaVersion: SCHEMA_VERSION, createdAt });
     } catch (e) {
       db.close();
@@ -189,9 +189,11 @@ export class SqliteStore implements GalleryStore {
       if (faceIds.length > 0) logChange.run('add', sid, item.subject, faceIds[0], faceIds[faceIds.length - 1]);
       return { subject: item.subject, subjectId: sid, faceIds };
     };
+    // BEGIN IMMEDIATE: take the write lock first (waiting up to the busy timeout), rather than
+    // failing at once when a read transaction cannot be upgraded under another writer.
     // All items of one call in one transaction: a caller that wants one transaction per subject
     // calls once per subject; bulk import groups rows to amortise the commit's fsync.
-    return this.guard(() => db.transaction(() => items.map(one))());
+    return this.guard(() => db.transaction(() => items.map(one)).immediate());
   }
 
   async subjects(): Promise<SubjectSummary[]> {
@@ -218,7 +220,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ?').run(sid);
         db.prepare('INSERT INTO changes (kind, subject_id) VALUES (?, ?)').run('removeSubject', sid);
         return { subjectId: sid, faceIds };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -233,7 +235,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ? AND NOT EXISTS (SELECT 1 FROM faces WHERE subject_id = ?)').run(sid, sid);
         db.prepare('INSERT INTO changes (kind, from_id) VALUES (?, ?)').run('removeFace', faceId);
         return true;
-      })(),
+      }).immediate(),
     );
   }
 
@@ -286,7 +288,7 @@ function readInfo(db: DB, file: string): GalleryInfo {
     db.transaction(() => {
       if (version < 2) db.exec(MIGRATE_1_TO_2);
       db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), META.schemaVersion);
-    })();
+    }).immediate();
     m = meta();
   }
   const dim = Number(m.get(META.dim));
