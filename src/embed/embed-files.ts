@@ -3,6 +3,7 @@
  * never fatal. The next batch's files are decoded (on sharp's threads) while the current one runs.
  */
 import { decodeImageFile, type RgbImage } from '../io/image.js';
+import { PrefetchQueue } from '../io/prefetch-queue.js';
 import type { Embedder } from './embedder.js';
 
 export interface EmbedFilesResult {
@@ -36,12 +37,15 @@ export async function embedFiles(
   const chunks: Float32Array[] = [];
   const kept: string[] = [];
   const failures: { file: string; reason: string }[] = [];
-  let next = batches.length > 0 ? Promise.all(batches[0]!.map(load)) : null;
+  // While one batch is embedded, the next one decodes. load() never rejects, so neither does a batch.
+  const queue = new PrefetchQueue((b) => Promise.all(batches[b]!.map(load)), 1, 0, batches.length);
   let done = 0;
   for (let b = 0; b < batches.length; b++) {
-    if (o.signal?.aborted) return { embeddings: concat(chunks), kept, failures, aborted: true };
-    const loaded = await next!;
-    next = b + 1 < batches.length ? Promise.all(batches[b + 1]!.map(load)) : null;
+    if (o.signal?.aborted) {
+      queue.close();
+      return { embeddings: concat(chunks), kept, failures, aborted: true };
+    }
+    const loaded = (await queue.take()).value;
     const good: RgbImage[] = [];
     loaded.forEach((r, i) => {
       const file = batches[b]![i]!;

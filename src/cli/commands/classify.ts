@@ -10,7 +10,7 @@ import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import type { CliIO } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { scanImageFolder, filterMinImages, type ImageDataset } from '../../data/image-folder.js';
-import { createRandom } from '../../data/shuffle.js';
+import { createRandom } from '../../math/shuffle.js';
 import { splitPerClass } from '../../classify/split-per-class.js';
 import { SvmClassifier } from '../../classify/svm-classifier.js';
 import { Embedder } from '../../embed/embedder.js';
