@@ -12,6 +12,8 @@ export interface EmbedFilesResult {
   /** Files that were embedded, in row order. */
   kept: string[];
   failures: { file: string; reason: string }[];
+  /** Embedded images that are not square, so not aligned face crops (whole photos, most likely). */
+  notSquare: string[];
   /** True when the signal stopped the job early. */
   aborted: boolean;
 }
@@ -27,9 +29,13 @@ export async function embedFiles(
   } = {},
 ): Promise<EmbedFilesResult> {
   const decode = o.decode ?? decodeImageFile;
+  const notSquare: string[] = [];
   const load = (file: string): Promise<RgbImage | Error> =>
     decode(file).then(
-      (img) => embedder.prepare(img),
+      (img) => {
+        if (img.width !== img.height) notSquare.push(file);
+        return embedder.prepare(img);
+      },
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     ).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   const batches: string[][] = [];
@@ -43,7 +49,7 @@ export async function embedFiles(
   for (let b = 0; b < batches.length; b++) {
     if (o.signal?.aborted) {
       queue.close();
-      return { embeddings: concat(chunks), kept, failures, aborted: true };
+      return { embeddings: concat(chunks), kept, failures, notSquare, aborted: true };
     }
     const loaded = (await queue.take()).value;
     const good: RgbImage[] = [];
@@ -59,7 +65,19 @@ export async function embedFiles(
     done += loaded.length;
     o.onProgress?.(done);
   }
-  return { embeddings: concat(chunks), kept, failures, aborted: false };
+  return { embeddings: concat(chunks), kept, failures, notSquare, aborted: false };
+}
+
+/**
+ * The warning for images that are not square (aligned crops are): embedding a whole photo gives a
+ * vector that identifies no one. null when every image is square.
+ */
+export function notAlignedWarning(r: Pick<EmbedFilesResult, 'notSquare' | 'kept' | 'failures'>, inputSize: number): string | null {
+  if (r.notSquare.length === 0) return null;
+  return (
+    `${r.notSquare.length} of ${r.kept.length + r.failures.length} images are not square (first: ${r.notSquare[0]}): they look like photos, not aligned face crops, ` +
+    `and their embeddings identify no one. Align them first: facenet align IN OUT --image-size ${inputSize}`
+  );
 }
 
 function concat(chunks: Float32Array[]): Float32Array {

@@ -7,12 +7,13 @@
  */
 import path from 'node:path';
 import { defineCommand } from '../define-command.js';
+import { checkOutputDir } from '../../io/output-path.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import type { CliIO } from '../command.js';
 import { listImages } from '../../embed/list-images.js';
 import { decodeImageFile, type RgbImage } from '../../io/image.js';
 import { PrefetchQueue } from '../../io/prefetch-queue.js';
-import { MtcnnDetector, drawFaces, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
+import { MtcnnDetector, drawFaces, drawOutputPaths, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
 import { MTCNN_WEIGHTS, type MtcnnWeights } from '../../models/mtcnn/index.js';
 
 const spec = {
@@ -86,6 +87,8 @@ export const detectCommand = defineCommand(spec, async (args, { io }) => {
   const detect = { minFaceSize: f.minFaceSize, thresholds: parseThresholds(f.thresholds), factor: f.factor };
   const { files, errors: listErrors } = await expand(args.positionals.images, io);
   let errors = listErrors;
+  if (f.draw !== undefined) await checkOutputDir(f.draw, '--draw', { mkdir: true });
+  const drawPaths = f.draw !== undefined ? drawOutputPaths(files, f.draw) : [];
   const detector = await MtcnnDetector.load({ weights: f.weights as MtcnnWeights, detect, ...networkOptions(f) });
   const records: DetectionRecord[] = [];
   // Decode one image ahead, on libvips' threads, while the current one is detected.
@@ -114,9 +117,10 @@ export const detectCommand = defineCommand(spec, async (args, { io }) => {
       records.push(rec);
       if (!f.json) io.stdout.write(formatTable(rec));
       if (f.draw !== undefined) {
-        const out = path.join(f.draw, `${path.parse(file).name}.png`);
+        const out = drawPaths[i]!;
         try {
           await drawFaces(img, faces, out);
+          io.stderr.write(`detect: drew ${faces.length} face${faces.length === 1 ? '' : 's'} of ${file} into ${out}\n`);
         } catch (e) {
           errors++;
           io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
