@@ -7,7 +7,19 @@
 import { Tensor, tensor, zeros, conv2d, normalize } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 
+/**
+ * 'float32': one fp32 matrix, scanned as is. 'bfloat16': the scan runs over a bf16 copy (half the
+ * bytes, and libtorch hands bf16 products to oneDNN), then the candidates are re-scored exactly
+ * from an fp32 copy, so answers are the fp32 ones (memory 1.5x).
+ */
 export type MatrixPrecision = 'float32' | 'bfloat16';
+
+/**
+ * Bound on |bf16 score - fp32 score| for unit vectors: both operands rounded to bf16 (unit
+ * roundoff u = 2^-8 each, so |Σ x̃q̃ - Σ xq| <= (2u + u²)·|x||q|), fp32 accumulation, and the
+ * product rounded to bf16 once more (u·|s| <= u): 3u + u² < 0.0118.
+ */
+export const BF16_SCORE_ERROR = 0.0118;
 
 export interface FaceHits {
   /** Row numbers, best first, per query. */
@@ -17,6 +29,8 @@ export interface FaceHits {
 
 export class ExactIndex {
   private buf: Tensor | null = null;
+  /** The fp32 rows when the scan matrix is bf16 (for the exact re-scoring). */
+  private exact: Tensor | null = null;
   private capacity = 0;
   private n = 0;
   private faceIdOf = new Float64Array(0);
@@ -40,20 +54,29 @@ export class ExactIndex {
   subjectAt(row: number): number {
     return this.subjectOf[row]!;
   }
-  /** Bytes held by the matrix (capacity rows). */
+  /** Bytes held by the matrices (capacity rows). */
   get matrixBytes(): number {
-    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 2);
+    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 6);
+  }
+
+  /** The fp32 rows. */
+  private get rows32(): Tensor {
+    return this.exact ?? this.buf!;
   }
 
   /** Makes room for `rows` rows in total, so that a bulk load fills one allocation. */
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
-    const next = zeros([rows, this.dim], { dtype: this.precision });
-    if (this.buf) {
-      if (this.n > 0) next.slice(0, 0, this.n).copy_(this.buf.slice(0, 0, this.n));
-      this.buf.dispose();
-    }
-    this.buf = next;
+    const grow = (old: Tensor | null, dtype: MatrixPrecision): Tensor => {
+      const next = zeros([rows, this.dim], { dtype });
+      if (old) {
+        if (this.n > 0) next.slice(0, 0, this.n).copy_(old.slice(0, 0, this.n));
+        old.dispose();
+      }
+      return next;
+    };
+    this.buf = grow(this.buf, this.precision);
+    if (this.precision !== 'float32') this.exact = grow(this.exact, 'float32');
     this.capacity = rows;
     const ids = new Float64Array(rows);
     ids.set(this.faceIdOf.subarray(0, this.n));
@@ -79,6 +102,7 @@ export class ExactIndex {
     const src = tensor(rows, [keep.length, this.dim]);
     try {
       this.buf!.slice(0, this.n, this.n + keep.length).copy_(src); // copy_ converts to bfloat16 if needed
+      this.exact?.slice(0, this.n, this.n + keep.length).copy_(src);
     } finally {
       src.dispose();
     }
@@ -97,7 +121,7 @@ export class ExactIndex {
     if (row === undefined) return false;
     const last = this.n - 1;
     if (row !== last) {
-      this.buf!.slice(0, row, row + 1).copy_(this.buf!.slice(0, last, last + 1));
+      for (const m of [this.buf!, this.exact]) m?.slice(0, row, row + 1).copy_(m.slice(0, last, last + 1));
       this.faceIdOf[row] = this.faceIdOf[last]!;
       this.subjectOf[row] = this.subjectOf[last]!;
       this.rowOf.set(this.faceIdOf[row]!, row);
@@ -111,7 +135,7 @@ export class ExactIndex {
   rowsOf(rows: readonly number[]): Float32Array {
     const out = new Float32Array(rows.length * this.dim);
     rows.forEach((r, i) => {
-      const t = this.buf!.slice(0, r, r + 1);
+      const t = this.rows32.slice(0, r, r + 1);
       const f = t.to('float32');
       out.set(f.data() as Float32Array, i * this.dim);
       f.dispose();
@@ -124,7 +148,7 @@ export class ExactIndex {
   *chunks(rowsPerChunk = 65536): Generator<{ start: number; embeddings: Float32Array }> {
     for (let start = 0; start < this.n; start += rowsPerChunk) {
       const end = Math.min(this.n, start + rowsPerChunk);
-      const t = this.buf!.slice(0, start, end);
+      const t = this.rows32.slice(0, start, end);
       const f = t.to('float32');
       yield { start, embeddings: f.data() as Float32Array };
       f.dispose();
@@ -138,6 +162,13 @@ export class ExactIndex {
     const kk = Math.min(k, this.n);
     if (q === 0 || kk === 0) return { rows: Array.from({ length: q }, () => new Int32Array(0)), similarities: Array.from({ length: q }, () => new Float32Array(0)) };
     const scores = this.similarities(queries, q);
+    if (this.exact) {
+      try {
+        return this.rescored(scores, queries, kk);
+      } finally {
+        scores.dispose();
+      }
+    }
     try {
       const top = scores.topk(kk, 1, true, true);
       try {
@@ -159,6 +190,49 @@ export class ExactIndex {
     } finally {
       scores.dispose();
     }
+  }
+
+  /**
+   * Exact top-k from bf16 scores: per query, every row whose bf16 score is within
+   * 2·BF16_SCORE_ERROR of the k-th best bf16 score (a superset of the true top k: a true top-k
+   * row scores at least t - e in bf16, and the k-th bf16 score is at most t + e, t being the k-th
+   * exact score), re-scored in fp32 and sorted.
+   */
+  private rescored(scores: Tensor, queries: Float32Array, k: number): FaceHits {
+    const q = queries.length / this.dim;
+    const rows: Int32Array[] = [];
+    const sims: Float32Array[] = [];
+    for (let i = 0; i < q; i++) {
+      const row = scores.select(0, i);
+      let kf = Math.min(this.n, k + 32);
+      let cand: BigInt64Array;
+      for (;;) {
+        const top = row.topk(kf, 0, true, true);
+        const v = top.values.toFloat32();
+        const idx = top.indices.data() as BigInt64Array;
+        top.values.dispose();
+        top.indices.dispose();
+        const floor = v[k - 1]! - 2 * BF16_SCORE_ERROR;
+        if (kf === this.n || v[kf - 1]! < floor) {
+          let c = 0;
+          while (c < kf && v[c]! >= floor) c++;
+          cand = idx.slice(0, c);
+          break;
+        }
+        kf = Math.min(this.n, kf * 4);
+      }
+      row.dispose();
+      const ci = tensor(cand, [cand.length]);
+      const sub = this.exact!.indexSelect(0, ci);
+      const qv = tensor(queries.subarray(i * this.dim, (i + 1) * this.dim), [this.dim]);
+      const s = sub.matmul(qv);
+      const exactSims = s.data() as Float32Array;
+      for (const t of [ci, sub, qv, s]) t.dispose();
+      const order = Array.from(cand.keys()).sort((a, b) => exactSims[b]! - exactSims[a]!).slice(0, k);
+      rows.push(Int32Array.from(order, (j) => Number(cand[j]!)));
+      sims.push(Float32Array.from(order, (j) => exactSims[j]!));
+    }
+    return { rows, similarities: sims };
   }
 
   /**
@@ -221,23 +295,24 @@ export class ExactIndex {
     const subjects = Float64Array.from(dense.keys());
     const sums = zeros([dense.size, this.dim]);
     const index = tensor(idx, [this.n]);
-    const m = this.buf!.slice(0, 0, this.n);
-    const m32 = this.precision === 'float32' ? m : m.to('float32');
+    const m = this.rows32.slice(0, 0, this.n);
     try {
-      sums.indexAdd_(0, index, m32);
+      sums.indexAdd_(0, index, m);
       const unit = normalize(sums, { dim: 1 });
       const rows = unit.data() as Float32Array;
       unit.dispose();
       out.add(subjects, Int32Array.from(subjects), rows);
       return out;
     } finally {
-      for (const t of new Set([sums, index, m, m32])) t.dispose();
+      for (const t of [sums, index, m]) t.dispose();
     }
   }
 
   dispose(): void {
     this.buf?.dispose();
     this.buf = null;
+    this.exact?.dispose();
+    this.exact = null;
     this.capacity = 0;
     this.n = 0;
     this.rowOf.clear();
