@@ -17,6 +17,7 @@ import { manualSeed } from '../../tensor/index.js';
 import { COMMANDS } from './index.js';
 import { ProgressBar } from '../progress.js';
 import { packageVersion } from '../main.js';
+import { reportError } from '../define-command.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-issue10-'));
 const samples = path.join(ZOO, 'samples');
@@ -311,4 +312,21 @@ test('21: train without --data-dir names the flag', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--data-dir is required/);
   assert.doesNotMatch(r.stderr, /option dataDir/);
+});
+
+test('24: npm test runs node\'s test runner with the spec reporter (a readable summary: ℹ tests / pass / fail)', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['test']!, /^node --import tsx --test --test-reporter=spec /);
+});
+
+test('a command that needs a missing optional package says which one to install', () => {
+  let text = '';
+  const stream = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream;
+  const missing = Object.assign(new Error("Cannot find package 'better-sqlite3' imported from /app/node_modules/facenet/dist/gallery/sqlite-store.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+  assert.equal(reportError('gallery', missing, stream), 1);
+  assert.equal(text, 'facenet gallery: this command needs the optional package better-sqlite3, which is not installed: run `npm install better-sqlite3` beside facenet\n');
+  const eacces = Object.assign(new Error("EACCES: permission denied, open '/x/y.npy'"), { code: 'EACCES', path: '/x/y.npy' });
+  text = '';
+  assert.equal(reportError('embed', eacces, stream), 1);
+  assert.match(text, /^facenet embed: permission denied for \/x\/y\.npy: check its owner and mode \(ls -ld \/x\/y\.npy\) or use a folder you can write to \(EACCES\)\n$/);
 });
