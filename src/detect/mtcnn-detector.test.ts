@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { iou } from '../math/boxes.js';
 import { liveTensors, setNumThreads } from '../tensor/index.js';
 import type { RgbImage } from '../io/image.js';

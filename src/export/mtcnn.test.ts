@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import ort from 'onnxruntime-node';
 import { FIXTURES, ZOO } from '../test-support/shared.js';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { loadMtcnnNets, type MtcnnNets } from '../models/mtcnn/index.js';
 import { noGrad, setNumThreads } from '../tensor/index.js';
 import { iou } from '../math/boxes.js';

@@ -21,7 +21,7 @@ import { saveModel } from '../models/model-file.js';
 import { exportModelFile, exportMtcnnFiles } from '../export/index.js';
 import { MtcnnDetector } from '../detect/index.js';
 import { standardizeInto } from '../embed/standardize.js';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../tensor/index.js';
 import { iou } from '../math/boxes.js';
 import type { RgbImage } from '../io/image.js';
