@@ -6,6 +6,7 @@
  */
 import { Tensor, tensor, zeros, conv2d, normalize } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
+import { RowBlocks } from './row-blocks.js';
 
 /**
  * 'float32': one fp32 matrix, scanned as is. 'bfloat16': the scan runs over a bf16 copy (half the
@@ -29,8 +30,8 @@ export interface FaceHits {
 
 export class ExactIndex {
   private buf: Tensor | null = null;
-  /** The fp32 rows when the scan matrix is bf16 (for the exact re-scoring). */
-  private exact: Tensor | null = null;
+  /** The fp32 rows when the scan matrix is bf16 (for the exact re-scoring), in JS memory. */
+  private exact: RowBlocks | null = null;
   private capacity = 0;
   private n = 0;
   private faceIdOf = new Float64Array(0);
@@ -40,7 +41,9 @@ export class ExactIndex {
   constructor(
     readonly dim: number,
     readonly precision: MatrixPrecision = 'float32',
-  ) {}
+  ) {
+    if (precision !== 'float32') this.exact = new RowBlocks(dim);
+  }
 
   get size(): number {
     return this.n;
@@ -54,14 +57,9 @@ export class ExactIndex {
   subjectAt(row: number): number {
     return this.subjectOf[row]!;
   }
-  /** Bytes held by the matrices (capacity rows). */
+  /** Bytes held by the matrices (capacity rows; the fp32 copy of a bf16 matrix by blocks). */
   get matrixBytes(): number {
-    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 6);
-  }
-
-  /** The fp32 rows. */
-  private get rows32(): Tensor {
-    return this.exact ?? this.buf!;
+    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 2) + (this.exact?.bytes ?? 0);
   }
 
   /** Makes room for `rows` rows in total, so that a bulk load fills one allocation. */
@@ -76,7 +74,6 @@ export class ExactIndex {
       return next;
     };
     this.buf = grow(this.buf, this.precision);
-    if (this.precision !== 'float32') this.exact = grow(this.exact, 'float32');
     this.capacity = rows;
     const ids = new Float64Array(rows);
     ids.set(this.faceIdOf.subarray(0, this.n));
@@ -102,7 +99,7 @@ export class ExactIndex {
     const src = tensor(rows, [keep.length, this.dim]);
     try {
       this.buf!.slice(0, this.n, this.n + keep.length).copy_(src); // copy_ converts to bfloat16 if needed
-      this.exact?.slice(0, this.n, this.n + keep.length).copy_(src);
+      if (this.exact) for (let j = 0; j < keep.length; j++) this.exact.set(this.n + j, rows.subarray(j * this.dim, (j + 1) * this.dim));
     } finally {
       src.dispose();
     }
@@ -121,7 +118,8 @@ export class ExactIndex {
     if (row === undefined) return false;
     const last = this.n - 1;
     if (row !== last) {
-      for (const m of [this.buf!, this.exact]) m?.slice(0, row, row + 1).copy_(m.slice(0, last, last + 1));
+      this.buf!.slice(0, row, row + 1).copy_(this.buf!.slice(0, last, last + 1));
+      this.exact?.copy(last, row);
       this.faceIdOf[row] = this.faceIdOf[last]!;
       this.subjectOf[row] = this.subjectOf[last]!;
       this.rowOf.set(this.faceIdOf[row]!, row);
@@ -135,10 +133,12 @@ export class ExactIndex {
   rowsOf(rows: readonly number[]): Float32Array {
     const out = new Float32Array(rows.length * this.dim);
     rows.forEach((r, i) => {
-      const t = this.rows32.slice(0, r, r + 1);
-      const f = t.to('float32');
-      out.set(f.data() as Float32Array, i * this.dim);
-      f.dispose();
+      if (this.exact) {
+        out.set(this.exact.row(r), i * this.dim);
+        return;
+      }
+      const t = this.buf!.slice(0, r, r + 1);
+      out.set(t.data() as Float32Array, i * this.dim);
       t.dispose();
     });
     return out;
@@ -148,10 +148,12 @@ export class ExactIndex {
   *chunks(rowsPerChunk = 65536): Generator<{ start: number; embeddings: Float32Array }> {
     for (let start = 0; start < this.n; start += rowsPerChunk) {
       const end = Math.min(this.n, start + rowsPerChunk);
-      const t = this.rows32.slice(0, start, end);
-      const f = t.to('float32');
-      yield { start, embeddings: f.data() as Float32Array };
-      f.dispose();
+      if (this.exact) {
+        yield { start, embeddings: this.exact.range(start, end) };
+        continue;
+      }
+      const t = this.buf!.slice(0, start, end);
+      yield { start, embeddings: t.data() as Float32Array };
       t.dispose();
     }
   }
@@ -200,37 +202,44 @@ export class ExactIndex {
    */
   private rescored(scores: Tensor, queries: Float32Array, k: number): FaceHits {
     const q = queries.length / this.dim;
-    const rows: Int32Array[] = [];
-    const sims: Float32Array[] = [];
-    for (let i = 0; i < q; i++) {
-      const row = scores.select(0, i);
-      let kf = Math.min(this.n, k + 32);
-      let cand: BigInt64Array;
-      for (;;) {
-        const top = row.topk(kf, 0, true, true);
-        const v = top.values.toFloat32();
+    const f32 = scores.to('float32');
+    const cands: number[][] = [];
+    try {
+      // wide enough at first that one top-k usually settles every query (each top-k is a pass over [q, n])
+      let kf = Math.min(this.n, Math.max(4 * k, k + 64));
+      let todo = Array.from({ length: q }, (_, i) => i);
+      while (todo.length > 0) {
+        const top = f32.topk(kf, 1, true, true);
+        const v = top.values.data() as Float32Array;
         const idx = top.indices.data() as BigInt64Array;
         top.values.dispose();
         top.indices.dispose();
-        const floor = v[k - 1]! - 2 * BF16_SCORE_ERROR;
-        if (kf === this.n || v[kf - 1]! < floor) {
-          let c = 0;
-          while (c < kf && v[c]! >= floor) c++;
-          cand = idx.slice(0, c);
-          break;
+        const again: number[] = [];
+        for (const i of todo) {
+          const o = i * kf;
+          const floor = v[o + k - 1]! - 2 * BF16_SCORE_ERROR;
+          if (kf === this.n || v[o + kf - 1]! < floor) {
+            const c: number[] = [];
+            for (let j = 0; j < kf && v[o + j]! >= floor; j++) c.push(Number(idx[o + j]!));
+            cands[i] = c;
+          } else {
+            again.push(i);
+          }
         }
+        todo = again;
         kf = Math.min(this.n, kf * 4);
       }
-      row.dispose();
-      const ci = tensor(cand, [cand.length]);
-      const sub = this.exact!.indexSelect(0, ci);
-      const qv = tensor(queries.subarray(i * this.dim, (i + 1) * this.dim), [this.dim]);
-      const s = sub.matmul(qv);
-      const exactSims = s.data() as Float32Array;
-      for (const t of [ci, sub, qv, s]) t.dispose();
-      const order = Array.from(cand.keys()).sort((a, b) => exactSims[b]! - exactSims[a]!).slice(0, k);
-      rows.push(Int32Array.from(order, (j) => Number(cand[j]!)));
-      sims.push(Float32Array.from(order, (j) => exactSims[j]!));
+    } finally {
+      f32.dispose();
+    }
+    const rows: Int32Array[] = [];
+    const sims: Float32Array[] = [];
+    for (let i = 0; i < q; i++) {
+      const c = cands[i]!;
+      const exact = c.map((r) => this.exact!.dot(r, queries, i * this.dim));
+      const order = Array.from(c.keys()).sort((a, b) => exact[b]! - exact[a]!).slice(0, k);
+      rows.push(Int32Array.from(order, (j) => c[j]!));
+      sims.push(Float32Array.from(order, (j) => exact[j]!));
     }
     return { rows, similarities: sims };
   }
@@ -294,25 +303,29 @@ export class ExactIndex {
     }
     const subjects = Float64Array.from(dense.keys());
     const sums = zeros([dense.size, this.dim]);
-    const index = tensor(idx, [this.n]);
-    const m = this.rows32.slice(0, 0, this.n);
     try {
-      sums.indexAdd_(0, index, m);
+      for (const { start, embeddings } of this.chunks()) {
+        const count = embeddings.length / this.dim;
+        const index = tensor(idx.subarray(start, start + count), [count]);
+        const m = tensor(embeddings, [count, this.dim]);
+        sums.indexAdd_(0, index, m);
+        index.dispose();
+        m.dispose();
+      }
       const unit = normalize(sums, { dim: 1 });
       const rows = unit.data() as Float32Array;
       unit.dispose();
       out.add(subjects, Int32Array.from(subjects), rows);
       return out;
     } finally {
-      for (const t of [sums, index, m]) t.dispose();
+      sums.dispose();
     }
   }
 
   dispose(): void {
     this.buf?.dispose();
     this.buf = null;
-    this.exact?.dispose();
-    this.exact = null;
+    this.exact?.clear();
     this.capacity = 0;
     this.n = 0;
     this.rowOf.clear();
