@@ -8,16 +8,9 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
+import type { SuiteOptions } from './suite-options.js';
 
-export interface SuiteOptions {
-  quick: boolean;
-  /** libtorch intra-op threads, set on both sides (ours and PyTorch's). */
-  threads: number;
-  /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
-  python: string;
-  /** Prints one result line (and records it in the suite's .jsonl file). */
-  emit(line: Record<string, unknown>): void;
-}
+export type { SuiteOptions } from './suite-options.js';
 
 type Suite = (opts: SuiteOptions) => Promise<void>;
 
