@@ -387,7 +387,7 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
     }
     return procs[which];
   };
-  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null);
+  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null).filter((g) => !opts.cases || opts.cases.includes(g.name));
   emit({
     suite: 'model',
     meta: true,

@@ -27,6 +27,7 @@ const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one wi
 const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH]
   --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
   --quick    a short run (fewer, shorter samples)
+  --cases    only these cases of the suites that name theirs (model: embed, latency, train)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
   --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null`;
 
@@ -35,11 +36,12 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string } {
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; cases?: string[] } {
   const suites: string[] = [];
   let quick = false;
   let python = DEFAULT_PYTHON;
   let threads = os.availableParallelism();
+  let cases: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -64,6 +66,9 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
       case '--python':
         python = value();
         break;
+      case '--cases':
+        cases = [...(cases ?? []), ...value().split(',').filter(Boolean)];
+        break;
       case '--help':
       case '-h':
         process.stdout.write(USAGE + '\n');
@@ -74,11 +79,11 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
     }
   }
   for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
-  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python };
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, ...(cases ? { cases } : {}) };
 }
 
 async function main(): Promise<void> {
-  const { suites, quick, threads, python } = parseArgs(process.argv.slice(2));
+  const { suites, quick, threads, python, cases } = parseArgs(process.argv.slice(2));
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const suite = await SUITES[name]!();
-      await suite({ quick, threads, python, emit });
+      await suite({ quick, threads, python, emit, ...(cases ? { cases } : {}) });
     } finally {
       closeSync(fd);
     }

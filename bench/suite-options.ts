@@ -5,6 +5,8 @@ export interface SuiteOptions {
   threads: number;
   /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
   python: string;
+  /** Only these cases of a suite (by name, e.g. 'embed', 'latency'); undefined = all. */
+  cases?: readonly string[];
   /** Prints one result line (and records it in the suite's .jsonl file). */
   emit(line: Record<string, unknown>): void;
 }
