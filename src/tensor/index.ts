@@ -35,4 +35,4 @@ export {
 } from './functional.js';
 export { noGrad, isGradEnabled, grad } from './autograd.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
-export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning } from './runtime.js';
+export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning, ompWaitPolicyInfo } from './runtime.js';
