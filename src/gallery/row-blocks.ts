@@ -1,5 +1,5 @@
-/** fp32 rows in JS memory, in blocks of 65536 rows (no single huge ArrayBuffer), for exact re-scoring. */
-export const BLOCK_ROWS = 65536;
+/** fp32 rows in JS memory, in blocks of 16384 rows (no single huge ArrayBuffer), for exact re-scoring. */
+export const BLOCK_ROWS = 16384;
 
 export class RowBlocks {
   private blocks: Float32Array[] = [];
