@@ -38,7 +38,9 @@ export {
   type GalleryInfo,
   type MatrixPrecision,
 } from './gallery/index.js';
-export { exportModelFile, exportMtcnnFiles, exportInceptionResnetV1, exportMtcnnNet, checkOnnxModel, encodeModel, type ExportFileOptions, type Precision } from './export/index.js';
+// Only the file-level export API: the graph-level one (src/export/index.ts) exposes onnx-proto's types.
+export { exportModelFile, exportMtcnnFiles, MTCNN_FILES, type ExportFileOptions, type WrittenFile } from './export/export-files.js';
+export type { Precision } from './export/precision.js';
 export { decodeImage, encodePng, type RgbImage, type ImageInput } from './io/image.js';
 export { readTorchStateDict } from './io/torch-file.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
