@@ -8,16 +8,9 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
+import type { SuiteOptions } from './suite-options.js';
 
-export interface SuiteOptions {
-  quick: boolean;
-  /** libtorch intra-op threads, set on both sides (ours and PyTorch's). */
-  threads: number;
-  /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
-  python: string;
-  /** Prints one result line (and records it in the suite's .jsonl file). */
-  emit(line: Record<string, unknown>): void;
-}
+export type { SuiteOptions } from './suite-options.js';
 
 type Suite = (opts: SuiteOptions) => Promise<void>;
 
@@ -26,6 +19,8 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   model: async () => (await import('./model.js')).runModelSuite,
   ddp: async () => (await import('./ddp.js')).runDdpSuite,
   onnx: async () => (await import('./onnx.js')).runOnnxSuite,
+  gallery: async () => (await import('./gallery.js')).runGallerySuite,
+  serve: async () => (await import('./serve.js')).runServeSuite,
 };
 
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch
@@ -33,6 +28,7 @@ const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one wi
 const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH]
   --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
   --quick    a short run (fewer, shorter samples)
+  --cases    only these cases of the suites that name theirs (model: embed, latency, train)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
   --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null`;
 
@@ -41,11 +37,12 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string } {
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; cases?: string[] } {
   const suites: string[] = [];
   let quick = false;
   let python = DEFAULT_PYTHON;
   let threads = os.availableParallelism();
+  let cases: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -70,6 +67,9 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
       case '--python':
         python = value();
         break;
+      case '--cases':
+        cases = [...(cases ?? []), ...value().split(',').filter(Boolean)];
+        break;
       case '--help':
       case '-h':
         process.stdout.write(USAGE + '\n');
@@ -80,11 +80,11 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
     }
   }
   for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
-  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python };
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, ...(cases ? { cases } : {}) };
 }
 
 async function main(): Promise<void> {
-  const { suites, quick, threads, python } = parseArgs(process.argv.slice(2));
+  const { suites, quick, threads, python, cases } = parseArgs(process.argv.slice(2));
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const suite = await SUITES[name]!();
-      await suite({ quick, threads, python, emit });
+      await suite({ quick, threads, python, emit, ...(cases ? { cases } : {}) });
     } finally {
       closeSync(fd);
     }

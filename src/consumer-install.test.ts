@@ -123,7 +123,7 @@ test('npm pack -> offline install in a fresh project -> the README example detec
   timings['pack_s'] = packed.ms / 1000;
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info[0]!.files.map((f) => f.path);
-  for (const need of ['package.json', 'README.md', 'bin/facenet.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'native/binding.gyp', 'native/install.cjs', 'native/src/addon.cc']) {
+  for (const need of ['package.json', 'README.md', 'bin/facenet.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'native/binding.gyp', 'native/install.cjs', 'native/src/addon.cc', 'dist/serve/web/index.html']) {
     assert.ok(files.includes(need), `the tarball holds ${need}`);
   }
   const unwanted = files.filter((f) => /\.test\.|^src\/|^\.ci\/|^bench\/|^scripts\/|^native\/build\/|test-support|\.py$|\.map$/.test(f));
@@ -178,8 +178,12 @@ test('npm pack -> offline install in a fresh project -> the README example detec
 
   // 4. the installed command: compiled JS, no tsx anywhere it could be found
   const bin = path.join(consumer, 'node_modules/.bin/facenet');
+  const version = await run(bin, ['--version'], { cwd: consumer, env });
+  assert.equal(version.stdout.trim(), pkg.version);
   const help = await run(bin, ['--help'], { cwd: consumer, env });
   assert.match(help.stdout, /Usage: facenet <command>/);
+  const embedHelp = await run(bin, ['help', 'embed'], { cwd: consumer, env });
+  assert.match(embedHelp.stdout, /Usage: facenet embed/);
   t.diagnostic(`timings ${JSON.stringify(timings)}`);
 });
 

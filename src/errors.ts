@@ -14,6 +14,7 @@ export type FacenetErrorCode =
   | 'NATIVE' // libtorch raised an error
   | 'DISTRIBUTED' // a data-parallel peer, the rendezvous or a collective failed
   | 'NO_DEVICE' // the requested device (e.g. CUDA) is not available in this build or machine
+  | 'IO' // the file system refused (full disk, read-only, permissions): the message names the path and the fix
   | 'NON_FINITE' // NaN or Inf where numbers must be finite (a diverged run, a damaged model)
   | 'DISPOSED' // a tensor or model was used after dispose()
   | 'MODEL_MISMATCH' // embeddings of one model used with a gallery (or data) of another

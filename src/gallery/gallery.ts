@@ -20,6 +20,12 @@ export interface GalleryOptions {
   precision?: MatrixPrecision;
   /** Detects and embeds faces for the image-level calls (a FaceNet); must be the gallery's model. */
   source?: FaceSource;
+  /**
+   * At close, save a snapshot of the search matrix beside an SQLite gallery when it has at least
+   * this many faces and changed since open (default 20000; Infinity: never). Opening then reads
+   * the snapshot and replays the change log after it.
+   */
+  snapshotMinRows?: number;
 }
 
 /** An image, or an embedding already computed by the gallery's model. */
@@ -84,6 +90,8 @@ export class Gallery {
   private source: FaceSource | null = null;
   private centroidIndex: ExactIndex | null = null;
   private closed = false;
+  private changed = false;
+  private snapshotMinRows = 20000;
 
   protected constructor(
     protected readonly store: GalleryStore,
@@ -108,8 +116,11 @@ export class Gallery {
       const names = await store.subjectNames();
       gallery = new Gallery(store, index, names);
       if (options.source) gallery.attachSource(options.source);
+      if (options.snapshotMinRows !== undefined) gallery.snapshotMinRows = options.snapshotMinRows;
+      gallery.changed = !store.loadedFromSnapshot;
       loading = false;
       for (const c of pending) await gallery.apply(c);
+      await gallery.catchUp(); // after a snapshot: the log since it
       return gallery;
     } catch (e) {
       index.dispose();
@@ -144,16 +155,19 @@ export class Gallery {
   private async apply(changes: readonly Change[]): Promise<void> {
     for (const c of changes) {
       if (c.kind === 'add') {
-        this.names.set(c.subjectId, c.subject);
-        this.addRows(await this.store.loadAdded(c));
+        const rows = await this.store.loadAdded(c);
+        for (const [id, name] of rows.names) this.names.set(id, name);
+        this.addRows(rows);
       } else if (c.kind === 'removeSubject') {
         const rows: number[] = [];
         for (let r = 0; r < this.index.size; r++) if (this.index.subjectAt(r) === c.subjectId) rows.push(this.index.faceIdAt(r));
         for (const id of rows) this.index.remove(id);
         this.names.delete(c.subjectId);
         this.centroidIndex = null;
-      } else {
-        if (this.index.remove(c.faceId)) this.centroidIndex = null;
+        this.changed = true;
+      } else if (this.index.remove(c.faceId)) {
+        this.centroidIndex = null;
+        this.changed = true;
       }
     }
   }
@@ -162,6 +176,7 @@ export class Gallery {
     if (rows.faceIds.length === 0) return;
     this.index.add(rows.faceIds, rows.subjectIds, rows.embeddings);
     this.centroidIndex = null;
+    this.changed = true;
   }
 
   private async catchUp(): Promise<void> {
@@ -445,6 +460,15 @@ export class Gallery {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
+    try {
+      if (this.store.saveSnapshot && this.changed && this.index.size >= this.snapshotMinRows) {
+        await this.catchUp();
+        const ix = this.index;
+        this.store.saveSnapshot(ix.size, (r) => ix.faceIdAt(r), (r) => ix.subjectAt(r), ix.chunks());
+      }
+    } catch {
+      // a snapshot is an optimisation: failing to write one loses nothing
+    }
     this.index.dispose();
     this.centroidIndex?.dispose();
     this.centroidIndex = null;

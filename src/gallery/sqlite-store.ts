@@ -6,7 +6,9 @@
  * old one.
  */
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { readSnapshot, snapshotPath, writeSnapshot } from './matrix-snapshot.js';
+import type Database from 'better-sqlite3';
 import { FacenetError } from '../errors.js';
 import { GALLERY_KIND, META, SCHEMA_VERSION } from './schema.js';
 import { parseRoc } from './far-threshold.js';
@@ -20,6 +22,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** 'full' (default): every commit is on disk; 'normal': survives a process crash, not a power cut. */
   synchronous?: 'full' | 'normal';
+  /** Read the matrix snapshot beside the file at open, when it fits (default true). */
+  useSnapshot?: boolean;
 }
 
 const TABLES_V1 = `
@@ -66,11 +70,14 @@ function blobOf(v: Float32Array): Buffer {
 export class SqliteStore implements GalleryStore {
   private lastSeq = 0;
   private dataVersion = 0;
+  loadedFromSnapshot = false;
 
   private constructor(
     private readonly db: DB,
     readonly location: string,
     readonly info: GalleryInfo,
+    private readonly galleryId: string,
+    private readonly useSnapshot: boolean,
   ) {}
 
   private guard<T>(f: () => T): T {
@@ -83,9 +90,10 @@ export class SqliteStore implements GalleryStore {
 
   static async create(file: string, info: CreateGalleryInfo, o: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (existsSync(file)) throw new FacenetError('BAD_ARGUMENT', `gallery ${file} already exists: open it, or remove the file first`);
-    const db = openDb(file, o, false);
+    const db = await openDb(file, o, false);
     try {
       const createdAt = now();
+      const galleryId = randomUUID();
       db.transaction(() => {
         db.exec(TABLES_V1 + MIGRATE_1_TO_2);
         const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -97,8 +105,9 @@ export class SqliteStore implements GalleryStore {
         put.run(META.threshold, JSON.stringify(info.threshold));
         put.run(META.roc, JSON.stringify(info.roc ?? null));
         put.run(META.createdAt, createdAt);
-      })();
-      return new SqliteStore(db, file, { modelId: info.modelId, dim: info.dim, model: info.model, threshold: info.threshold, roc: info.roc ?? null, schemaVersion: SCHEMA_VERSION, createdAt });
+        put.run(META.galleryId, galleryId);
+      }).immediate();
+      return new SqliteStore(db, file, { modelId: info.modelId, dim: info.dim, model: info.model, threshold: info.threshold, roc: info.roc ?? null, schemaVersion: SCHEMA_VERSION, createdAt }, galleryId, o.useSnapshot ?? true);
     } catch (e) {
       db.close();
       throw sqliteError(e, file);
@@ -109,10 +118,9 @@ export class SqliteStore implements GalleryStore {
     if (!existsSync(file)) throw new FacenetError('NOT_FOUND', `gallery ${file} does not exist: create it with \`facenet gallery create ${file} --model M\``);
     let db: DB | undefined;
     try {
-      db = openDb(file, o, true);
-      const info = readInfo(db, file);
-      const store = new SqliteStore(db, file, info);
-      return store;
+      db = await openDb(file, o, true);
+      const { info, galleryId } = readInfo(db, file);
+      return new SqliteStore(db, file, info, galleryId, o.useSnapshot ?? true);
     } catch (e) {
       db?.close();
       throw sqliteError(e, file);
@@ -132,6 +140,7 @@ export class SqliteStore implements GalleryStore {
   }
 
   async loadFaces(onChunk: (rows: StoredRows) => void): Promise<void> {
+    if (this.useSnapshot && this.loadSnapshot(onChunk)) return;
     const dim = this.info.dim;
     const CHUNK = 16384;
     this.guard(() =>
@@ -167,9 +176,29 @@ export class SqliteStore implements GalleryStore {
     );
   }
 
-  async loadAdded(c: Extract<Change, { kind: 'add' }>): Promise<StoredRows> {
+  /** Rows from the snapshot when it is of this gallery and not ahead of its log; then the log replays from there. */
+  private loadSnapshot(onChunk: (rows: StoredRows) => void): boolean {
+    const maxSeq = this.guard(() => (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() as number) ?? 0);
+    let h;
+    try {
+      h = readSnapshot(snapshotPath(this.location), (x) => x.galleryId === this.galleryId && x.dim === this.info.dim && x.lastSeq <= maxSeq, onChunk);
+    } catch {
+      h = null; // unreadable snapshot: the rows are the truth
+    }
+    if (!h) return false;
+    this.lastSeq = h.lastSeq;
+    this.dataVersion = Number.NaN; // the next poll reads the log after the snapshot
+    this.loadedFromSnapshot = true;
+    return true;
+  }
+
+  saveSnapshot(rows: number, faceIdAt: (r: number) => number, subjectAt: (r: number) => number, chunks: Iterable<{ start: number; embeddings: Float32Array }>): void {
+    writeSnapshot(snapshotPath(this.location), { galleryId: this.galleryId, dim: this.info.dim, lastSeq: this.lastSeq }, rows, faceIdAt, subjectAt, chunks);
+  }
+
+  async loadAdded(c: Extract<Change, { kind: 'add' }>): Promise<StoredRows & { names: Map<number, string> }> {
     return this.guard(() => {
-      const rows = this.db.prepare('SELECT id, subject_id, embedding FROM faces WHERE subject_id = ? AND id BETWEEN ? AND ? ORDER BY id').raw().all(c.subjectId, c.fromFaceId, c.toFaceId) as [number, number, Buffer][];
+      const rows = this.db.prepare('SELECT f.id, f.subject_id, f.embedding, s.name FROM faces f JOIN subjects s ON s.id = f.subject_id WHERE f.id BETWEEN ? AND ? ORDER BY f.id').raw().all(c.fromFaceId, c.toFaceId) as [number, number, Buffer, string][];
       return rowsOf(rows, this.info.dim);
     });
   }
@@ -186,12 +215,37 @@ export class SqliteStore implements GalleryStore {
       if (sid === undefined) sid = Number(addSubject.run(item.subject, t).lastInsertRowid);
       const meta = item.metadata ? JSON.stringify(item.metadata) : null;
       const faceIds = item.embeddings.map((e) => Number(addFace.run(sid, modelId, blobOf(e), meta, t).lastInsertRowid));
-      if (faceIds.length > 0) logChange.run('add', sid, item.subject, faceIds[0], faceIds[faceIds.length - 1]);
       return { subject: item.subject, subjectId: sid, faceIds };
     };
+    // One change-log entry per call: its faces' ids are one range (SQLite has a single writer).
+    const all = () => {
+      const out = items.map(one);
+      const ids = out.flatMap((o) => o.faceIds);
+      if (ids.length > 0) logChange.run('add', null, null, ids[0], ids[ids.length - 1]);
+      return out;
+    };
+    // BEGIN IMMEDIATE: take the write lock first (waiting up to the busy timeout), rather than
+    // failing at once when a read transaction cannot be upgraded under another writer.
     // All items of one call in one transaction: a caller that wants one transaction per subject
     // calls once per subject; bulk import groups rows to amortise the commit's fsync.
-    return this.guard(() => db.transaction(() => items.map(one))());
+    return this.guard(() => this.writeTx(all));
+  }
+
+  /**
+   * A write transaction (BEGIN IMMEDIATE). When no other connection committed since the last
+   * poll, this one's change-log entries are the next ones, so the poll position moves past them:
+   * a snapshot saved later then needs no replay of this process's own writes.
+   */
+  private writeTx<T>(f: () => T): T {
+    let foreign = false;
+    const out = this.db
+      .transaction(() => {
+        foreign = (this.db.pragma('data_version', { simple: true }) as number) !== this.dataVersion;
+        return f();
+      })
+      .immediate();
+    if (!foreign) this.lastSeq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() as number) ?? this.lastSeq;
+    return out;
   }
 
   async subjects(): Promise<SubjectSummary[]> {
@@ -210,7 +264,7 @@ export class SqliteStore implements GalleryStore {
   async removeSubject(name: string): Promise<{ subjectId: number; faceIds: number[] } | null> {
     const db = this.db;
     return this.guard(() =>
-      db.transaction(() => {
+      this.writeTx(() => {
         const sid = db.prepare('SELECT id FROM subjects WHERE name = ?').pluck().get(name) as number | undefined;
         if (sid === undefined) return null;
         const faceIds = db.prepare('SELECT id FROM faces WHERE subject_id = ?').pluck().all(sid) as number[];
@@ -218,14 +272,14 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ?').run(sid);
         db.prepare('INSERT INTO changes (kind, subject_id) VALUES (?, ?)').run('removeSubject', sid);
         return { subjectId: sid, faceIds };
-      })(),
+      }),
     );
   }
 
   async removeFace(faceId: number): Promise<boolean> {
     const db = this.db;
     return this.guard(() =>
-      db.transaction(() => {
+      this.writeTx(() => {
         const sid = db.prepare('SELECT subject_id FROM faces WHERE id = ?').pluck().get(faceId) as number | undefined;
         if (sid === undefined) return false;
         db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
@@ -233,7 +287,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ? AND NOT EXISTS (SELECT 1 FROM faces WHERE subject_id = ?)').run(sid, sid);
         db.prepare('INSERT INTO changes (kind, from_id) VALUES (?, ?)').run('removeFace', faceId);
         return true;
-      })(),
+      }),
     );
   }
 
@@ -246,7 +300,7 @@ export class SqliteStore implements GalleryStore {
       const out: Change[] = [];
       for (const [seq, kind, sid, subject, from, to] of rows) {
         this.lastSeq = seq;
-        if (kind === 'add') out.push({ kind, subjectId: sid!, subject: subject!, fromFaceId: from!, toFaceId: to! });
+        if (kind === 'add') out.push({ kind, fromFaceId: from!, toFaceId: to! });
         else if (kind === 'removeSubject') out.push({ kind, subjectId: sid! });
         else if (kind === 'removeFace') out.push({ kind, faceId: from! });
       }
@@ -259,8 +313,15 @@ export class SqliteStore implements GalleryStore {
   }
 }
 
-function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): DB {
-  const db = new Database(file, { fileMustExist: mustExist, timeout: o.busyTimeoutMs ?? 5000 });
+/** better-sqlite3 is an optional dependency: loaded when a gallery file is opened, not with the package. */
+async function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): Promise<DB> {
+  let Sqlite: typeof Database;
+  try {
+    Sqlite = (await import('better-sqlite3')).default;
+  } catch (e) {
+    throw new FacenetError('NOT_FOUND', `SQLite galleries need the optional package better-sqlite3 (v12), which is not installed: run \`npm install better-sqlite3@12\` beside facenet`, { cause: e });
+  }
+  const db = new Sqlite(file, { fileMustExist: mustExist, timeout: o.busyTimeoutMs ?? 5000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${(o.synchronous ?? 'full').toUpperCase()}`);
@@ -272,7 +333,7 @@ function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): DB {
   }
 }
 
-function readInfo(db: DB, file: string): GalleryInfo {
+function readInfo(db: DB, file: string): { info: GalleryInfo; galleryId: string } {
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get();
   const notGallery = () => new FacenetError('BAD_FILE', `${file} is an SQLite database but not a facenet gallery (no gallery facts in it): name a gallery file, or create one with \`facenet gallery create\``);
   if (!hasMeta) throw notGallery();
@@ -286,13 +347,19 @@ function readInfo(db: DB, file: string): GalleryInfo {
     db.transaction(() => {
       if (version < 2) db.exec(MIGRATE_1_TO_2);
       db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), META.schemaVersion);
-    })();
+    }).immediate();
     m = meta();
   }
   const dim = Number(m.get(META.dim));
   const modelId = m.get(META.modelId);
   if (!modelId || !Number.isInteger(dim) || dim <= 0) throw new FacenetError('BAD_FILE', `gallery ${file} lacks its model id or embedding size: the file is damaged`);
-  return {
+  let galleryId = m.get(META.galleryId);
+  if (!galleryId) {
+    galleryId = randomUUID();
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(META.galleryId, galleryId);
+    galleryId = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META.galleryId) as string;
+  }
+  const info: GalleryInfo = {
     modelId,
     dim,
     model: m.get(META.model) ?? modelId,
@@ -301,6 +368,7 @@ function readInfo(db: DB, file: string): GalleryInfo {
     schemaVersion: SCHEMA_VERSION,
     createdAt: m.get(META.createdAt) ?? '',
   };
+  return { info, galleryId };
 }
 
 function parseThreshold(v: string | undefined): number | null {
@@ -309,15 +377,16 @@ function parseThreshold(v: string | undefined): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
 
-/** Rows of (id, subject id, embedding blob) into StoredRows. */
-export function rowsOf(rows: readonly [number | string, number | string, Uint8Array][], dim: number): StoredRows {
-  const out: StoredRows = { faceIds: new Float64Array(rows.length), subjectIds: new Int32Array(rows.length), embeddings: new Float32Array(rows.length * dim) };
+/** Rows of (id, subject id, embedding blob[, subject name]) into StoredRows (+ the names seen). */
+export function rowsOf(rows: readonly (readonly [number | string, number | string, Uint8Array, string?])[], dim: number): StoredRows & { names: Map<number, string> } {
+  const out = { faceIds: new Float64Array(rows.length), subjectIds: new Int32Array(rows.length), embeddings: new Float32Array(rows.length * dim), names: new Map<number, string>() };
   const bytes = new Uint8Array(out.embeddings.buffer);
-  rows.forEach(([id, s, blob], i) => {
+  rows.forEach(([id, s, blob, name], i) => {
     if (blob.length !== dim * 4) throw new FacenetError('BAD_FILE', `face ${id} has a ${blob.length}-byte embedding, expected ${dim * 4}`);
     out.faceIds[i] = Number(id);
     out.subjectIds[i] = Number(s);
     bytes.set(blob, i * dim * 4);
+    if (name !== undefined) out.names.set(Number(s), name);
   });
   return out;
 }

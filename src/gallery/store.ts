@@ -20,7 +20,8 @@ export interface EnrolledItem {
 }
 
 export type Change =
-  | { kind: 'add'; subjectId: number; subject: string; fromFaceId: number; toFaceId: number }
+  /** Faces with ids in [fromFaceId, toFaceId] were added (reloading the range is idempotent). */
+  | { kind: 'add'; fromFaceId: number; toFaceId: number }
   | { kind: 'removeSubject'; subjectId: number }
   | { kind: 'removeFace'; faceId: number };
 
@@ -39,8 +40,8 @@ export interface GalleryStore {
   countFaces(): Promise<number>;
   /** Every face, in chunks, for the search matrix. */
   loadFaces(onChunk: (rows: StoredRows) => void): Promise<void>;
-  /** The faces one Change 'add' names (faces of that subject with ids in the range). */
-  loadAdded(change: Extract<Change, { kind: 'add' }>): Promise<StoredRows>;
+  /** The faces one Change 'add' names (those still there), with their subjects' names. */
+  loadAdded(change: Extract<Change, { kind: 'add' }>): Promise<StoredRows & { names: Map<number, string> }>;
   /** Each item in its own transaction, in order; an item either lands whole or not at all. */
   enroll(items: readonly EnrollItem[], modelId: string): Promise<EnrolledItem[]>;
   subjects(): Promise<SubjectSummary[]>;
@@ -49,6 +50,10 @@ export interface GalleryStore {
   removeFace(faceId: number): Promise<boolean>;
   /** Changes committed by other connections since the last call (SQLite polls; PostgreSQL also pushes). */
   pollChanges(): Promise<Change[]>;
+  /** Saves the search matrix for a fast next open, where the store keeps snapshots (SQLite). */
+  saveSnapshot?(rows: number, faceIdAt: (r: number) => number, subjectAt: (r: number) => number, chunks: Iterable<{ start: number; embeddings: Float32Array }>): void;
+  /** loadFaces() read a snapshot (then pollChanges() returns what happened since it). */
+  readonly loadedFromSnapshot?: boolean;
   /** Called as soon as other processes' changes arrive, where the store can push them (PostgreSQL). */
   onChanges?: (listener: (changes: Change[]) => void) => void;
   close(): Promise<void>;

@@ -3,7 +3,6 @@
  * metrics, JSON errors, the OpenAPI document and the static web page. No sockets here: server.ts
  * listens; tests may also call `app.inject`.
  */
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -16,7 +15,8 @@ import { jsonBodySchema } from './schemas.js';
 import type { RouteDef, ServeContext } from './route.js';
 import type { ApiKeyStore } from './api-keys.js';
 
-export const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+/** The page's static files: src/serve/web, copied to dist/serve/web by scripts/build-dist.mjs. */
+export const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
 
 export interface AppOptions {
   ctx: ServeContext;

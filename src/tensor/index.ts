@@ -35,6 +35,6 @@ export {
 } from './functional.js';
 export { noGrad, isGradEnabled, grad } from './autograd.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
-export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning } from './runtime.js';
+export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning, ompWaitPolicyInfo } from './runtime.js';
 export { parseDevice, resolveDevice, type Device } from './device.js';
 export { ProcessGroup, GradientReducer, type ProcessGroupOptions, type ReduceOp } from './distributed.js';

@@ -9,13 +9,16 @@ import path from 'node:path';
 import { getNumThreads, resolveDevice, setNumThreads, useAllCores } from '../tensor/index.js';
 import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
 import { FacenetError } from '../errors.js';
+import { acquireDirLock } from '../io/dir-lock.js';
+import { fsError } from '../io/fs-errors.js';
+import { checkOutputDir } from '../io/output-path.js';
 import { FROZEN_ON_RESUME, resolveTrainConfig, type TrainConfig } from './config.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { LoopState, TrainOptions } from './events.js';
 import { LearningRatePolicy } from './learning-rate.js';
 import { LfwCheck } from './lfw-check.js';
 import { MetricHistory } from './metric-history.js';
-import { MetricsLog } from './metrics-log.js';
+import { MetricsLog, type MetricRecord } from './metrics-log.js';
 import { RUN_FILES, createRunDir, writeJsonAtomic } from './run-dir.js';
 import { buildTrainingModel, disposeTrainingModel, type TrainingModel } from './training-model.js';
 import type { TripletRoundState } from './triplet-source.js';
@@ -96,15 +99,25 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   if (writes) runDir = options.resume ? path.resolve(options.resume) : await createRunDir(config.logsBaseDir, config.runName);
   if (parallel) runDir = await parallel.shareRunDir(runDir);
   if (runDir === null) throw new FacenetError('DISTRIBUTED', 'no run folder came from rank 0');
+  // One process per run folder: a second `train --run-name dup` (or --resume) would overwrite its
+  // model. (In a data-parallel run rank 0 holds it for all: it alone writes.)
+  const lock = writes ? await acquireDirLock(runDir, 'facenet train', '.facenet-train.lock') : null;
   let metrics: MetricsLog | null = null;
-  const history = new MetricHistory();
+  let records: MetricRecord[] = [];
   if (writes) {
-    await writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
-    // A fresh run in a reused named folder starts a fresh metrics file.
-    const opened = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0);
-    metrics = opened.log;
-    for (const r of opened.history) history.add(r);
+    try {
+      await checkOutputDir(runDir, 'the run folder');
+      const configFile = path.join(runDir, RUN_FILES.config);
+      await writeJsonAtomic(configFile, config).catch((err: unknown) => Promise.reject(fsError(err, configFile, 'write the run config') ?? err));
+      // A fresh run in a reused named folder starts a fresh metrics file.
+      ({ log: metrics, history: records } = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0));
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
   }
+  const history = new MetricHistory();
+  for (const r of records) history.add(r);
 
   const previousThreads = getNumThreads();
   if (config.threads > 0) setNumThreads(config.threads);
@@ -122,6 +135,7 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   } catch (err) {
     metrics?.close();
     setNumThreads(previousThreads);
+    lock?.release();
     throw err;
   }
   const saved = checkpoint?.tensors.get('triplets');
@@ -145,6 +159,7 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
       parallel?.detach();
       disposeTrainingModel(tm);
       setNumThreads(previousThreads);
+      lock?.release();
     },
   };
 }
