@@ -33,6 +33,17 @@ export {
   type InterpolateMode,
   type Reduction,
 } from './functional.js';
-export { noGrad, isGradEnabled, grad } from './autograd.js';
+export { noGrad, isGradEnabled, grad, autocast, isAutocastEnabled } from './autograd.js';
+export {
+  parsePrecision,
+  resolvePrecision,
+  computeDtype,
+  cpuBf16Flags,
+  bf16FlagsIn,
+  PRECISION_CHOICES,
+  type Precision,
+  type PrecisionOption,
+  type ResolvedPrecision,
+} from './precision.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
 export { setNumThreads, getNumThreads, useAllCores, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning } from './runtime.js';
