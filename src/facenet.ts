@@ -16,7 +16,7 @@ import { Embedder, type FlipMode } from './embed/embedder.js';
 import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
 import type { ModelFacts } from './models/model-file.js';
-import { useAllCores } from './tensor/index.js';
+import { useAllCores, type Precision } from './tensor/index.js';
 import { FacenetError } from './errors.js';
 
 export interface FaceNetOptions extends LoadFaceModelOptions {
@@ -29,6 +29,8 @@ export interface FaceNetOptions extends LoadFaceModelOptions {
   batchSize?: number;
   /** Use every core for libtorch (default true). */
   allCores?: boolean;
+  /** Called with non-fatal notes (e.g. bf16 on a CPU without native bf16); default: process.emitWarning. */
+  onWarning?: (message: string) => void;
 }
 
 export interface EmbeddedFace {
@@ -59,7 +61,9 @@ export class FaceNet {
 
   static async load(o: FaceNetOptions): Promise<FaceNet> {
     if (o.allCores ?? true) useAllCores();
+    // precision (fp32 | bf16 | auto) applies to the embedding network; MTCNN stays fp32 (see README)
     const m = await loadFaceModel(o.model, o);
+    for (const w of m.warnings) (o.onWarning ?? ((msg: string) => process.emitWarning(msg)))(w);
     let detector: MtcnnDetector;
     try {
       detector = await MtcnnDetector.load({ ...o.detector, home: o.detector?.home ?? o.home, mirror: o.detector?.mirror ?? o.mirror });
@@ -69,6 +73,11 @@ export class FaceNet {
     }
     const embedder = new Embedder(m.model, { batchSize: o.batchSize ?? 16, flip: o.flip ?? 'none' });
     return new FaceNet(detector, m.model, m.id, m.facts, embedder, { margin: 44, mode: 'box', ...o.alignment, imageSize: m.model.config.inputSize });
+  }
+
+  /** The embedding network's compute precision ('fp32' or 'bf16'). */
+  get precision(): Precision {
+    return this.model.precision;
   }
 
   /** Faces in an image, most confident first; always an array. */

@@ -9,6 +9,7 @@ import type { DistanceMetric } from './distance.js';
 import { Embedder, type FitMode, type FlipMode } from '../embed/embedder.js';
 import { embedFiles } from '../embed/embed-files.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
+import type { Precision } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 
 export interface ValidateLfwOptions {
@@ -33,6 +34,8 @@ export interface LfwValidation {
     model: string;
     standardization: string;
     inputSize: number;
+    /** Compute precision of the embeddings ('fp32' or 'bf16'). */
+    precision: Precision;
     flip: FlipMode;
     fit: FitMode;
     distanceMetric: DistanceMetric;
@@ -94,6 +97,7 @@ export async function validateLfw(model: InceptionResnetV1, modelId: string, o: 
       model: modelId,
       standardization: model.config.standardization,
       inputSize: model.config.inputSize,
+      precision: model.precision,
       flip,
       fit: o.fit ?? 'crop',
       distanceMetric: o.distanceMetric ?? 0,

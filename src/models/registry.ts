@@ -13,6 +13,7 @@ import { FacenetError } from '../errors.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
 import { loadModelFile, type ModelFacts } from './model-file.js';
+import { resolvePrecision, type Precision, type PrecisionOption } from '../tensor/index.js';
 
 export interface PretrainedEntry {
   asset: string;
@@ -43,11 +44,17 @@ export interface FaceModel {
   /** Name or file the model came from, recorded next to every figure it produces. */
   id: string;
   facts: ModelFacts;
+  /** The compute precision the model was set to (see InceptionResnetV1.setPrecision). */
+  precision: Precision;
+  /** Non-fatal notes, e.g. bf16 asked for on a CPU that has to emulate it. */
+  warnings: string[];
 }
 
 export interface LoadFaceModelOptions extends ResolveAssetOptions {
   /** Overrides for a .pt state dict of unknown provenance (default: the reference config, fixed standardisation). */
   config?: Partial<InceptionResnetV1Config>;
+  /** Compute precision: 'fp32' (default), 'bf16', or 'auto' (bf16 where the CPU has native bf16 matrix support). */
+  precision?: PrecisionOption;
 }
 
 async function fromTorchFile(file: string, id: string, config: Partial<InceptionResnetV1Config>): Promise<FaceModel> {
@@ -61,11 +68,22 @@ async function fromTorchFile(file: string, id: string, config: Partial<Inception
     throw e;
   }
   model.eval();
-  return { model, id, facts: {} };
+  return { model, id, facts: {}, precision: 'fp32', warnings: [] };
+}
+
+/** Sets the resolved precision on a loaded model (the model stays float32 in memory; see setPrecision). */
+function withPrecision(m: FaceModel, option: PrecisionOption | undefined): FaceModel {
+  const r = resolvePrecision(option);
+  m.model.setPrecision(r.precision);
+  return { ...m, precision: r.precision, warnings: r.warning ? [...m.warnings, r.warning] : m.warnings };
 }
 
 /** Loads 'vggface2', 'casia-webface', a .safetensors model file, or a facenet-pytorch .pt state dict. */
 export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOptions = {}): Promise<FaceModel> {
+  return withPrecision(await loadFaceModelFp32(nameOrFile, options), options.precision);
+}
+
+async function loadFaceModelFp32(nameOrFile: string, options: LoadFaceModelOptions): Promise<FaceModel> {
   const pre = PRETRAINED[nameOrFile];
   if (pre) {
     const file = await resolveAsset(getAsset(pre.asset), options);
@@ -82,7 +100,7 @@ export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOp
   const ext = path.extname(nameOrFile).toLowerCase();
   if (ext === '.safetensors') {
     const { model, facts } = await loadModelFile(nameOrFile);
-    return { model, id: path.resolve(nameOrFile), facts };
+    return { model, id: path.resolve(nameOrFile), facts, precision: 'fp32', warnings: [] };
   }
   if (ext === '.pt' || ext === '.pth') return fromTorchFile(nameOrFile, path.resolve(nameOrFile), options.config ?? {});
   throw new FacenetError('BAD_ARGUMENT', `model file ${nameOrFile}: expected a .safetensors model or a .pt state dict`);

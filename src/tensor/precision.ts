@@ -32,8 +32,6 @@ export function parsePrecision(value: unknown, source = 'precision'): PrecisionO
         `needs loss scaling; use bf16 (same speed-up on CPUs with AMX/AVX512-BF16, float32's range) or fp32`,
     );
   }
-  if (v === 'float32') return 'fp32';
-  if (v === 'bfloat16') return 'bf16';
   throw new FacenetError('BAD_ARGUMENT', `${source}: unknown precision '${String(value)}' (expected one of: fp32, bf16, auto)`);
 }
 

@@ -13,6 +13,7 @@
  * --prefetch-batches sets how far ahead). train_tripletloss always prewhitens; here it honours
  * --use-fixed-image-standardization like train_softmax.
  */
+import { parsePrecision, type PrecisionOption } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { VARIANTS } from '../models/inception-resnet-v1/config.js';
 
@@ -97,6 +98,13 @@ export interface TrainConfig {
   prefetchBatches: number;
   /** Run the convolutions in channels_last layout (faster on CPU). */
   channelsLast: boolean;
+  /**
+   * Compute precision: 'bf16' = mixed precision (bf16 convolutions and matmuls, fp32 master weights,
+   * optimiser state, losses, batch-norm statistics and EMA; checkpoints stay fp32), 'fp32', or
+   * 'auto' (default: bf16 where the CPU has native bf16 matrix support). A run's config.json
+   * records the resolved value; resuming may change it.
+   */
+  precision: PrecisionOption;
 }
 
 export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
@@ -153,6 +161,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   threads: 0,
   prefetchBatches: 3,
   channelsLast: true,
+  precision: 'auto',
 } satisfies TrainConfig);
 
 /** Options that cannot change when a run is resumed (they shape the model, its state or the data order). */
@@ -200,6 +209,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!MODEL_VARIANTS.includes(c.modelVariant)) fail(`option modelVariant must be one of ${MODEL_VARIANTS.join(', ')}, got '${c.modelVariant}'`);
   if (!OPTIMIZER_NAMES.includes(c.optimizer)) fail(`option optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got '${c.optimizer}'`);
   if (c.loss !== 'softmax' && c.loss !== 'triplet') fail(`option loss must be softmax or triplet, got '${c.loss}'`);
+  parsePrecision(c.precision, 'option precision (--precision)');
   if (c.head !== 'softmax' && c.head !== 'arcface') fail(`option head must be softmax or arcface, got '${c.head}'`);
   int('imageSize' as keyof TrainConfig, 75);
   for (const k of ['embeddingSize', 'batchSize', 'epochSize', 'maxNrofEpochs', 'validateEveryNEpochs', 'peoplePerBatch', 'imagesPerPerson', 'lfwEveryNEpochs', 'lfwBatchSize', 'prefetchBatches', 'learningRateDecayEpochs'] as const) int(k, 1);

@@ -50,6 +50,8 @@ export async function exportModel(s: Session): Promise<string> {
     steps: st.step,
     epochs: st.epoch - 1,
     weights: tm.ema ? `exponential moving average (decay ${c.movingAverageDecay})` : 'trained weights',
+    // compute precision of the (last part of the) training; the weights are float32 either way
+    trainedPrecision: c.precision,
   };
   if (lfw) facts['lfwAccuracy'] = lfw.accuracy;
   // The LFW threshold is a plain squared-L2 threshold only without flips or mean subtraction.

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { getNumThreads, setNumThreads, useAllCores } from '../tensor/index.js';
+import { getNumThreads, resolvePrecision, setNumThreads, useAllCores } from '../tensor/index.js';
 import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
 import { FacenetError } from '../errors.js';
 import { FROZEN_ON_RESUME, resolveTrainConfig, type TrainConfig } from './config.js';
@@ -59,6 +59,11 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   } else {
     config = resolveTrainConfig(partial);
   }
+
+  // 'auto' becomes what this machine runs, so that config.json and the checkpoint record it
+  const precision = resolvePrecision(config.precision);
+  if (precision.warning) warn(precision.warning);
+  config = Object.freeze({ ...config, precision: precision.precision });
 
   const set = await loadTrainingSet(config);
   const sha = classesSha256(set.classNames);

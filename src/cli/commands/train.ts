@@ -67,6 +67,7 @@ const HELP: Record<keyof TrainConfig, string> = {
   threads: 'libtorch threads (0: all cores)',
   prefetchBatches: 'batches decoded ahead of the training step',
   channelsLast: 'channels_last convolutions (faster on CPU)',
+  precision: "fp32 | bf16 (mixed precision: bf16 convolutions/matmuls, fp32 weights, losses, BN statistics, EMA) | auto (bf16 where the CPU has AMX/AVX512-BF16)",
 };
 
 const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = {
