@@ -15,6 +15,8 @@ export interface SuiteOptions {
   threads: number;
   /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
   python: string;
+  /** Which precisions the model suite measures: fp32, bf16 or both (default). */
+  precisions: ('fp32' | 'bf16')[];
   /** Prints one result line (and records it in the suite's .jsonl file). */
   emit(line: Record<string, unknown>): void;
 }
@@ -28,19 +30,21 @@ const SUITES: Record<string, () => Promise<Suite>> = {
 
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch
 
-const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH]
+const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH] [--precision fp32|bf16|all]
   --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
   --quick    a short run (fewer, shorter samples)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
-  --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null`;
+  --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null
+  --precision model suite: fp32 cases, bf16 cases (ours in bf16, ours in fp32 and PyTorch's bf16 contenders), or all (default)`;
 
 function fail(msg: string): never {
   process.stderr.write(`bench: ${msg}\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string } {
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; precisions: ('fp32' | 'bf16')[] } {
   const suites: string[] = [];
+  let precisions: ('fp32' | 'bf16')[] = ['fp32', 'bf16'];
   let quick = false;
   let python = DEFAULT_PYTHON;
   let threads = os.availableParallelism();
@@ -68,6 +72,12 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
       case '--python':
         python = value();
         break;
+      case '--precision': {
+        const v = value();
+        if (v !== 'fp32' && v !== 'bf16' && v !== 'all') fail(`--precision must be fp32, bf16 or all, got ${v}`);
+        precisions = v === 'all' ? ['fp32', 'bf16'] : [v];
+        break;
+      }
       case '--help':
       case '-h':
         process.stdout.write(USAGE + '\n');
@@ -78,11 +88,11 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
     }
   }
   for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
-  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python };
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, precisions };
 }
 
 async function main(): Promise<void> {
-  const { suites, quick, threads, python } = parseArgs(process.argv.slice(2));
+  const { suites, quick, threads, python, precisions } = parseArgs(process.argv.slice(2));
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -97,7 +107,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const suite = await SUITES[name]!();
-      await suite({ quick, threads, python, emit });
+      await suite({ quick, threads, python, precisions, emit });
     } finally {
       closeSync(fd);
     }
