@@ -26,6 +26,7 @@ type Suite = (opts: SuiteOptions) => Promise<void>;
 const SUITES: Record<string, () => Promise<Suite>> = {
   engine: async () => (await import('./engine.js')).runEngineSuite,
   model: async () => (await import('./model.js')).runModelSuite,
+  onnx: async () => (await import('./onnx.js')).runOnnxSuite,
 };
 
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch

@@ -4,5 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The gallery's PostgreSQL tests run against a throwaway PostgreSQL 15 cluster on a local port.
+FACENET_TEST_PG_URL=$(bash scripts/test-postgres.sh start)
+export FACENET_TEST_PG_URL
 npm run --silent typecheck
 npm test

@@ -19,7 +19,7 @@ test('FaceNet: detect, align and embed every face of a photo; compare; dispose f
   await saveModel(m, file, { threshold: 1.0 });
   m.dispose();
   const before = liveTensors().count;
-  const fn = await FaceNet.load({ model: file, mirror: ZOO, home: path.join(dir, 'home'), allCores: false });
+  const fn = await FaceNet.load({ model: file, mirror: ZOO, home: path.join(dir, 'home') });
   const faces = await fn.faces(path.join(ZOO, 'samples/multiface.jpg'));
   assert.equal(faces.length, 6);
   for (const f of faces) {

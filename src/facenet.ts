@@ -11,13 +11,16 @@
  */
 import { MtcnnDetector, type Face, type MtcnnLoadOptions } from './detect/index.js';
 import { alignFace, type AlignFaceOptions } from './align/index.js';
-import { decodeImage, type ImageInput, type RgbImage } from './io/image.js';
+import { assertRgbImage, decodeImage, type ImageInput, type RgbImage } from './io/image.js';
 import { Embedder, type FlipMode } from './embed/embedder.js';
 import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
 import type { ModelFacts } from './models/model-file.js';
-import { useAllCores, type Precision } from './tensor/index.js';
+import type { Precision } from './tensor/index.js';
 import { FacenetError } from './errors.js';
+import { compareEmbeddings, type Comparison } from './math/compare-embeddings.js';
+
+export type { RuntimeOptions, Precision, PrecisionOption } from './tensor/index.js';
 
 export interface FaceNetOptions extends LoadFaceModelOptions {
   /** 'vggface2', 'casia-webface', a .safetensors model from `facenet train`, or a facenet-pytorch .pt. */
@@ -27,7 +30,9 @@ export interface FaceNetOptions extends LoadFaceModelOptions {
   alignment?: Partial<Omit<AlignFaceOptions, 'imageSize'>>;
   flip?: FlipMode;
   batchSize?: number;
-  /** Use every core for libtorch (default true). */
+  /** libtorch threads (RuntimeOptions); default 0 = every core. */
+  threads?: number;
+  /** @deprecated use `threads` (false = leave the engine's thread count as it is). */
   allCores?: boolean;
   /** Called with non-fatal notes (e.g. bf16 on a CPU without native bf16); default: process.emitWarning. */
   onWarning?: (message: string) => void;
@@ -40,14 +45,7 @@ export interface EmbeddedFace {
   embedding: Float32Array;
 }
 
-export interface Comparison {
-  /** Plain Euclidean distance, as compare.py prints. */
-  distance: number;
-  /** Cosine similarity. */
-  similarity: number;
-  /** distance² below the model's stored threshold; null when the model has none. */
-  isMatch: boolean | null;
-}
+export type { Comparison };
 
 export class FaceNet {
   private constructor(
@@ -60,9 +58,9 @@ export class FaceNet {
   ) {}
 
   static async load(o: FaceNetOptions): Promise<FaceNet> {
-    if (o.allCores ?? true) useAllCores();
+    const threads = o.threads ?? (o.allCores === false ? undefined : 0);
     // precision (fp32 | bf16 | auto) applies to the embedding network; MTCNN stays fp32 (see README)
-    const m = await loadFaceModel(o.model, o);
+    const m = await loadFaceModel(o.model, { ...o, ...(threads !== undefined ? { threads } : {}) });
     for (const w of m.warnings) (o.onWarning ?? ((msg: string) => process.emitWarning(msg)))(w);
     let detector: MtcnnDetector;
     try {
@@ -106,20 +104,14 @@ export class FaceNet {
     return found.map((face, i) => ({ face, aligned: aligned[i]!, embedding: embeddings[i]! }));
   }
 
-  compare(a: Float32Array, b: Float32Array): Comparison {
-    if (a.length !== b.length) throw new FacenetError('SHAPE_MISMATCH', `embeddings of different sizes: ${a.length} and ${b.length}`);
-    let sq = 0;
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < a.length; i++) {
-      sq += (a[i]! - b[i]!) ** 2;
-      dot += a[i]! * b[i]!;
-      na += a[i]! ** 2;
-      nb += b[i]! ** 2;
-    }
-    const threshold = typeof this.facts.threshold === 'number' ? this.facts.threshold : null;
-    return { distance: Math.sqrt(sq), similarity: dot / Math.sqrt(na * nb || 1), isMatch: threshold === null ? null : sq < threshold };
+  /** `threshold` (squared L2) overrides the model's stored one. */
+  compare(a: Float32Array, b: Float32Array, threshold: number | null = this.threshold): Comparison {
+    return compareEmbeddings(a, b, threshold);
+  }
+
+  /** The squared-L2 same-person threshold stored in the model file (`facenet validate --save-threshold`), or null. */
+  get threshold(): number | null {
+    return typeof this.facts.threshold === 'number' ? this.facts.threshold : null;
   }
 
   dispose(): void {
@@ -133,6 +125,14 @@ export class FaceNet {
 }
 
 async function toRgb(image: ImageInput | RgbImage): Promise<RgbImage> {
-  if (typeof image === 'object' && 'source' in image && 'data' in image && (image as RgbImage).data instanceof Uint8Array && !('channels' in image)) return image as RgbImage;
-  return decodeImage(image as ImageInput);
+  if (typeof image === 'string' || image instanceof Uint8Array) return decodeImage(image);
+  if (typeof image !== 'object' || image === null) {
+    throw new FacenetError(
+      'BAD_ARGUMENT',
+      `expected an image: a file path, encoded image bytes, raw pixels { data, width, height, channels: 3 } or an RgbImage, got ${image === null ? 'null' : typeof image}`,
+    );
+  }
+  if ('channels' in image) return decodeImage(image);
+  assertRgbImage(image, 'image');
+  return image;
 }

@@ -1,6 +1,6 @@
 /** `facenet <command> [options]`: dispatches to one file per command and maps errors to exit codes. */
 import { COMMANDS } from './commands/index.js';
-import { FacenetError } from '../errors.js';
+import { reportError } from './define-command.js';
 import type { CliIO } from './command.js';
 
 function usage(): string {
@@ -35,12 +35,8 @@ export async function main(argv: readonly string[], io?: Partial<CliIO>): Promis
     const command = await entry.load();
     return await command.run(rest, { stdout, stderr, signal: io?.signal ?? controller.signal });
   } catch (e) {
-    if (e instanceof FacenetError) {
-      stderr.write(`facenet ${name}: ${e.message}\n`);
-      return e.code === 'BAD_ARGUMENT' ? 2 : 1;
-    }
-    stderr.write(`facenet ${name}: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
+    // Commands report their own errors (defineCommand); this catches a command that fails to load.
+    return reportError(name, e, stderr);
   } finally {
     if (ownSignal) process.off('SIGINT', onSigint);
   }

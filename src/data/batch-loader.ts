@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { FacenetError } from '../errors.js';
 import { Rng } from '../math/rng.js';
 import { augmentImage, drawAugment, NO_AUGMENT, type AugmentOptions } from './augment.js';
-import { decodeTrainingImage } from './train-image.js';
+import { decodeImageFileFast } from '../io/image.js';
 
 /** One image to load: its file, its label, and the seed of its augmentation draws. */
 export interface SampleRef {
@@ -61,7 +61,7 @@ export async function loadBatch(refs: readonly SampleRef[], o: BatchLoaderOption
   const group = o.groupSize ?? 1;
   const buffers = await Promise.allSettled(
     refs.map(async (ref) => {
-      const img = await decodeTrainingImage(ref.path);
+      const img = await decodeImageFileFast(ref.path);
       const draw = o.augmentEnabled ? drawAugment(new Rng(ref.augmentSeed), o.augment) : NO_AUGMENT;
       return augmentImage(img, { ...o.augment, randomCrop: o.augmentEnabled && o.augment.randomCrop }, draw).data;
     }),

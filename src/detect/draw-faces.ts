@@ -2,11 +2,10 @@
  * Annotated copies of an image: a box and the five landmark dots per face, with its probability,
  * drawn by compositing an SVG overlay with sharp. Written atomically (temp file + rename).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FacenetError } from '../errors.js';
+import { writeFileAtomic } from '../io/fs-util.js';
 import type { RgbImage } from '../io/image.js';
 import type { Face } from './face.js';
 
@@ -34,19 +33,14 @@ export function facesOverlaySvg(width: number, height: number, faces: readonly F
 /** Writes `img` with its faces drawn to `file` (format from the extension: .png, .jpg or .webp). */
 export async function drawFaces(img: RgbImage, faces: readonly Face[], file: string): Promise<void> {
   const svg = Buffer.from(facesOverlaySvg(img.width, img.height, faces));
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const ext = path.extname(file).toLowerCase();
   try {
-    await mkdir(dir, { recursive: true });
     let s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 }, limitInputPixels: false }).composite([
       { input: svg, top: 0, left: 0 },
     ]);
     s = ext === '.jpg' || ext === '.jpeg' ? s.jpeg({ quality: 92 }) : ext === '.webp' ? s.webp() : s.png();
-    await s.toFile(tmp);
-    await rename(tmp, file);
+    await writeFileAtomic(file, await s.toBuffer(), { mkdir: true });
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new FacenetError('BAD_FILE', `cannot write the annotated image ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

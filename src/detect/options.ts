@@ -5,6 +5,7 @@
  */
 import { FacenetError } from '../errors.js';
 import type { LoadMtcnnOptions } from '../models/mtcnn/index.js';
+import type { RuntimeOptions } from '../tensor/index.js';
 
 export type FaceOrder = 'area' | 'probability';
 
@@ -29,7 +30,7 @@ export const DEFAULT_DETECT_OPTIONS: Readonly<DetectOptions> = Object.freeze({
   order: 'area' as FaceOrder,
 });
 
-export interface MtcnnLoadOptions extends LoadMtcnnOptions {
+export interface MtcnnLoadOptions extends LoadMtcnnOptions, RuntimeOptions {
   /** Default detection options of this detector (each detect() call may override them). */
   detect?: Partial<DetectOptions>;
 }

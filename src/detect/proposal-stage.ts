@@ -1,67 +1,19 @@
 /**
- * Stage 1 (P-Net) of facenet-pytorch's detect_face for one image: for every pyramid scale, resample
- * the image with 'area' interpolation, standardise, run P-Net, keep cells with probability >=
- * threshold, NMS 0.5 (IoU, no +1) within the scale; then NMS 0.7 over all scales, apply P-Net's
- * box regression (w, h without +1) and square the boxes (rerec).
+ * P-Net over one pyramid level on libtorch (stage 1 of the pipeline in mtcnn-pipeline.ts).
  *
- * Deliberate differences in how, not what (tested to give the same values): the levels are
- * resampled from a summed-area table (pyramid-source.ts); levels below ~100x100 run as a batch of
- * two stripes, which keeps libtorch on oneDNN instead of its 5-25x slower batch-1 kernel; levels
- * above PNET_STRIPE_PIXELS run in horizontal stripes, which bounds memory on very large photos (a
- * 10000x10000 image needed ~10 GB in one piece, ~3 GB so).
+ * Deliberate differences in how, not what (tested to give the same values): levels below
+ * ~100x100 run as a batch of two stripes, which keeps libtorch on oneDNN instead of its 5-25x
+ * slower batch-1 kernel; levels above PNET_STRIPE_PIXELS run in horizontal stripes, which bounds
+ * memory on very large photos (a 10000x10000 image needed ~10 GB in one piece, ~3 GB so).
  */
 import { cat, tidy, type Tensor } from '../tensor/index.js';
 import type { PNet } from '../models/mtcnn/index.js';
-import { pnetRegression, rerec, rowCount, selectRows, type BoxRows } from '../math/boxes.js';
-import { nmsTorchvision } from '../math/nms.js';
-import { generateBoxes } from './generate-boxes.js';
-import { levelSize } from './pyramid.js';
-import type { PyramidSource } from './pyramid-source.js';
+import type { PNetLevelOutput } from './mtcnn-pipeline.js';
 
-/** Returns rows [x1, y1, x2, y2, score]. */
-export function proposalStage(pnet: PNet, source: PyramidSource, scales: readonly number[], threshold: number): BoxRows<Float32Array> {
-  const { height: h, width: w } = source;
-  const perScale: Float32Array[] = [];
-  let total = 0;
-  for (const scale of scales) {
-    const [hs, ws] = levelSize(h, w, scale);
-    const level = source.level(hs, ws); // [1, 3, hs, ws]
-    let out: PNetLevelOutput;
-    try {
-      out = pnetLevel(pnet, level);
-    } finally {
-      level.dispose();
-    }
-    const { prob, reg, ph, pw } = out;
-    const boxes = generateBoxes(prob, reg, ph, pw, scale, threshold);
-    if (rowCount(boxes) === 0) continue;
-    const kept = selectRows(boxes, nmsTorchvision(boxes, 0.5));
-    perScale.push(kept.data);
-    total += kept.data.length;
-  }
-  const all = new Float32Array(total);
-  let at = 0;
-  for (const d of perScale) {
-    all.set(d, at);
-    at += d.length;
-  }
-  const candidates: BoxRows<Float32Array> = { data: all, cols: 9 };
-  if (total === 0) return { data: new Float32Array(0), cols: 5 };
-  const picked = selectRows(candidates, nmsTorchvision(candidates, 0.7));
-  return rerec(pnetRegression(picked));
-}
+export type { PNetLevelOutput } from './mtcnn-pipeline.js';
 
 /** P-Net input pixels per call above which a level is split into stripes (~160 MB for conv1's output). */
 export const PNET_STRIPE_PIXELS = 1 << 22;
-
-export interface PNetLevelOutput {
-  /** Face probability [ph, pw]. */
-  prob: Float32Array;
-  /** Regression [4, ph, pw]. */
-  reg: Float32Array;
-  ph: number;
-  pw: number;
-}
 
 /**
  * libtorch 1.13 sends a batch-1 3x3 convolution whose input has at most 20480 values to its slow

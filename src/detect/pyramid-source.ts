@@ -11,7 +11,8 @@
  */
 import { interpolate, tensor, tidy, type Tensor } from '../tensor/index.js';
 import type { RgbImage } from '../io/image.js';
-import { SummedAreaTable } from '../math/area-resize.js';
+import type { SummedAreaTable } from '../math/area-resize.js';
+import { standardizedLevel } from './pyramid-level.js';
 
 export interface PyramidSource {
   readonly height: number;
@@ -25,12 +26,7 @@ export function summedAreaSource(img: RgbImage, table: SummedAreaTable): Pyramid
   return {
     height: img.height,
     width: img.width,
-    level(hs, ws) {
-      const data = new Float32Array(3 * hs * ws);
-      table.resizeWindow({ x0: 0, y0: 0, x1: img.width, y1: img.height }, hs, ws, data);
-      for (let i = 0; i < data.length; i++) data[i] = (data[i]! - 127.5) * 0.0078125;
-      return tensor(data, [1, 3, hs, ws]);
-    },
+    level: (hs, ws) => tensor(standardizedLevel(img, table, hs, ws), [1, 3, hs, ws]),
     dispose() {},
   };
 }

@@ -18,10 +18,16 @@ export interface EmbedFilesResult {
 export async function embedFiles(
   files: readonly string[],
   embedder: Embedder,
-  o: { signal?: AbortSignal; onProgress?: (done: number) => void } = {},
+  o: {
+    signal?: AbortSignal;
+    onProgress?: (done: number) => void;
+    /** Reads one file (default decodeImageFile); e.g. a cache of already decoded images. */
+    decode?: (file: string) => Promise<RgbImage>;
+  } = {},
 ): Promise<EmbedFilesResult> {
+  const decode = o.decode ?? decodeImageFile;
   const load = (file: string): Promise<RgbImage | Error> =>
-    decodeImageFile(file).then(
+    decode(file).then(
       (img) => embedder.prepare(img),
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     ).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));

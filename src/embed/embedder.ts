@@ -4,7 +4,7 @@
  */
 import { tensor, tidy, noGrad, normalize, resolvePrecision, type Precision, type PrecisionOption } from '../tensor/index.js';
 import type { RgbImage } from '../io/image.js';
-import { resizeBilinear } from '../io/image.js';
+import { assertRgbImage, resizeBilinear } from '../io/image.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
 import { standardizeInto } from './standardize.js';
 import { cropOrPad } from './crop-or-pad.js';
@@ -65,6 +65,7 @@ export class Embedder {
 
   /** The image at exactly inputSize x inputSize (see FitMode). */
   async prepare(img: RgbImage): Promise<RgbImage> {
+    assertRgbImage(img, 'embed');
     const s = this.inputSize;
     if (img.width === s && img.height === s) return img;
     return this.fit === 'resize' ? resizeBilinear(img, s, s) : cropOrPad(img, s);
@@ -89,6 +90,7 @@ export class Embedder {
     const plane = 3 * s * s;
     const input = new Float32Array(batch.length * plane);
     batch.forEach((img, i) => {
+      assertRgbImage(img, 'embed');
       if (img.width !== s || img.height !== s) throw new FacenetError('BAD_ARGUMENT', `${img.source}: expected ${s}x${s}, got ${img.width}x${img.height}`);
       standardizeInto(img.data, s, s, this.model.config.standardization, input, i * plane, flip);
     });

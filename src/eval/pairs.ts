@@ -16,9 +16,9 @@
  * callers should report skipped.length next to any accuracy.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FacenetError } from '../errors.js';
+import { readTextFile } from '../io/fs-util.js';
 
 export interface LfwPair {
   readonly issame: boolean;
@@ -82,16 +82,7 @@ export function parsePairs(text: string, file = '<pairs>'): LfwPairsFile {
 
 /** Reads and parses a pairs file; a missing file is NOT_FOUND. */
 export async function readPairs(file: string): Promise<LfwPairsFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new FacenetError('NOT_FOUND', `LFW pairs file ${file} does not exist`, { cause: err });
-    }
-    throw new FacenetError('BAD_FILE', `cannot read LFW pairs file ${file}: ${String(err)}`, { cause: err });
-  }
-  return parsePairs(text, file);
+  return parsePairs(await readTextFile(file, 'LFW pairs file'), file);
 }
 
 /** `<dir>/<name>/<name>_<%04d index>` without extension, as lfw.get_paths. */

@@ -8,13 +8,14 @@
  * or wrong file. Offline machines get one ASSET_MISSING error that says exactly where to put the file.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FacenetError } from '../errors.js';
+import { syncDir, tempPathFor } from './fs-util.js';
 
 export interface AssetRef {
   /** Stable short name used in messages and by the registry. */
@@ -107,7 +108,8 @@ async function install(
   onProgress: ResolveAssetOptions['onProgress'],
 ): Promise<Outcome> {
   await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Streamed (assets are large), so not writeFileAtomic; same temp names and fsyncs.
+  const tmp = tempPathFor(target);
   const hash = createHash('sha256');
   let done = 0;
   const handle = await open(tmp, 'w');
@@ -138,6 +140,7 @@ async function install(
     throw checksumError(asset, source, asset.sha256.toLowerCase(), actual, target);
   }
   await rename(tmp, target);
+  await syncDir(dirname(target));
   return { ok: true };
 }
 

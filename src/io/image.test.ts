@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { FacenetError } from '../errors.js';
-import { cropImage, decodeImage, decodeImageFile, encodePng, resizeBilinear, type RgbImage } from './image.js';
+import { cropImage, decodeImage, decodeImageFile, decodeImageFileFast, encodePng, resizeBilinear, type RgbImage } from './image.js';
 
 // shared/ lies beside the repository (here /work/shared; in CI beside the clone).
 const SHARED = process.env.FACENET_SHARED ?? fileURLToPath(new URL('../../../shared/', import.meta.url));
@@ -62,6 +62,31 @@ test('Buffer input decodes the same pixels as the path', async () => {
   assert.equal(b.source, 'hopkins.jpg');
   assert.deepEqual(Buffer.from(a.data), Buffer.from(b.data));
   assert.equal((await decodeImage(await readFile(file))).source, '<buffer>');
+});
+
+test('the training entry point (decodeImageFileFast) gives the same pixels as decodeImageFile on every sample image', async () => {
+  // Before issue 9 the training decoder converted through embedded ICC profiles: 85% of
+  // paul_rudd.jpg's bytes differed, by up to 28 levels, from what embed and validate saw.
+  const files = (await readdir(SAMPLES)).sort();
+  assert.ok(files.length >= 7, `expected the sample images in ${SAMPLES}`);
+  for (const f of files) {
+    const file = path.join(SAMPLES, f);
+    const a = await decodeImageFile(file);
+    const b = await decodeImageFileFast(file);
+    assert.deepEqual([b.width, b.height, b.source], [a.width, a.height, a.source], f);
+    assert.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), `${f}: pixels differ between the two entry points`);
+  }
+  // The profile matters on this sample: converting through it gives other pixels.
+  const rudd = path.join(SAMPLES, 'paul_rudd.jpg');
+  const withIcc = await sharp(rudd).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer();
+  assert.ok(!withIcc.equals(Buffer.from((await decodeImageFileFast(rudd)).data)), 'paul_rudd.jpg should carry a colour profile that changes pixels');
+});
+
+test('decodeImageFileFast: a missing file is NOT_FOUND, garbage is BAD_IMAGE, both naming the file', async () => {
+  await assert.rejects(decodeImageFileFast(path.join(dir, 'nope.jpg')), isFacenetError('NOT_FOUND', 'nope.jpg'));
+  const junk = path.join(dir, 'junk.jpg');
+  await writeFile(junk, 'not an image');
+  await assert.rejects(decodeImageFileFast(junk), isFacenetError('BAD_IMAGE', 'junk.jpg', 'cannot decode image'));
 });
 
 test('greyscale PNG is expanded to RGB', async () => {

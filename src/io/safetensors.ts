@@ -10,6 +10,7 @@
 
 import { FacenetError } from '../errors.js';
 import { readWholeFile, writeFileAtomic } from './fs-util.js';
+import { TENSOR_DIGESTS_KEY, verifyTensorDigests } from './tensor-integrity.js';
 import { checkRawTensor, dtypeItemSize, rawFromBytes, rawToBytes, shapeNumel, type RawDtype, type RawTensor } from './raw-tensor.js';
 
 export interface SafetensorsContent {
@@ -131,6 +132,9 @@ export function parseSafetensors(buf: Uint8Array, nameForErrors: string): Safete
   for (const e of entries) {
     tensors.set(e.name, rawFromBytes(e.dtype, e.shape, buf.subarray(dataStart + e.begin, dataStart + e.end)));
   }
+  // Files this project writes record a sha256 per tensor (tensor-integrity.ts); others do not.
+  const digests = metadata[TENSOR_DIGESTS_KEY];
+  if (digests !== undefined) verifyTensorDigests(tensors, digests, nameForErrors);
   return { tensors, metadata };
 }
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { isStopRate, learningRateAt, LR_STOP, parseLrSchedule, readLrSchedule, staircaseDecay } from './lr-schedule.js';
+import { isStopRate, learningRateAt, LR_STOP, parseLrSchedule, staircaseDecay } from './lr-schedule.js';
+import { readLrSchedule } from '../io/lr-schedule-file.js';
 import { fileURLToPath } from 'node:url';
 
 // shared/ lies beside the repository (here /work/shared; in CI beside the clone).

@@ -12,7 +12,6 @@
  * 2. tf.train.exponential_decay(..., staircase=True) as train_softmax / train_tripletloss set it
  *    up: lr0 * factor ^ floor(epoch / decayEpochs), where epoch = global_step / epoch_size.
  */
-import { readFile } from 'node:fs/promises';
 import { FacenetError } from '../errors.js';
 
 export interface ScheduleEntry {
@@ -62,19 +61,6 @@ export function parseLrSchedule(text: string, source = '<schedule>'): LrSchedule
   });
   if (entries.length === 0) throw new FacenetError('BAD_FILE', `${source}: no "epoch: learning_rate" lines`);
   return { source, entries };
-}
-
-/** Reads and parses a schedule file; a missing file is NOT_FOUND. */
-export async function readLrSchedule(file: string): Promise<LrSchedule> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FacenetError('NOT_FOUND', `learning-rate schedule ${file} does not exist`, { cause: err });
-    throw new FacenetError('BAD_FILE', `cannot read learning-rate schedule ${file}: ${String(err)}`, { cause: err });
-  }
-  return parseLrSchedule(text, file);
 }
 
 /** The rate for `epoch`: that of the last entry whose epoch <= `epoch` (<= 0 means stop). */

@@ -10,6 +10,7 @@ import { FacenetError } from '../errors.js';
 import { resolveConfig, type InceptionResnetV1Config } from './inception-resnet-v1/config.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import { loadStateDict } from '../nn/index.js';
+import { assertFiniteTensors, tensorDigests, TENSOR_DIGESTS_KEY } from '../io/tensor-integrity.js';
 
 export const MODEL_FORMAT = 'facenet-ts-model/1';
 
@@ -30,10 +31,12 @@ export function tensorToRaw(t: Tensor): RawTensor {
 export async function saveModel(model: InceptionResnetV1, file: string, facts: ModelFacts = {}): Promise<void> {
   const tensors = new Map<string, RawTensor>();
   for (const [k, t] of model.stateDict()) tensors.set(k, tensorToRaw(t));
+  assertFiniteTensors(tensors, `refusing to save ${file}`);
   await writeSafetensors(file, tensors, {
     format: MODEL_FORMAT,
     config: JSON.stringify(model.config),
     facts: JSON.stringify(facts),
+    [TENSOR_DIGESTS_KEY]: tensorDigests(tensors),
   });
 }
 

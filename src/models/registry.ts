@@ -9,6 +9,7 @@ import { resolveAsset, type ResolveAssetOptions } from '../io/assets.js';
 import { getAsset } from '../io/asset-registry.js';
 import { readTorchStateDict } from '../io/torch-file.js';
 import { loadStateDict } from '../nn/index.js';
+import { applyRuntimeOptions, type RuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
@@ -50,11 +51,9 @@ export interface FaceModel {
   warnings: string[];
 }
 
-export interface LoadFaceModelOptions extends ResolveAssetOptions {
+export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOptions {
   /** Overrides for a .pt state dict of unknown provenance (default: the reference config, fixed standardisation). */
   config?: Partial<InceptionResnetV1Config>;
-  /** Compute precision: 'fp32' (default), 'bf16', or 'auto' (bf16 where the CPU has native bf16 matrix support). */
-  precision?: PrecisionOption;
 }
 
 async function fromTorchFile(file: string, id: string, config: Partial<InceptionResnetV1Config>): Promise<FaceModel> {
@@ -80,6 +79,7 @@ function withPrecision(m: FaceModel, option: PrecisionOption | undefined): FaceM
 
 /** Loads 'vggface2', 'casia-webface', a .safetensors model file, or a facenet-pytorch .pt state dict. */
 export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOptions = {}): Promise<FaceModel> {
+  applyRuntimeOptions(options);
   return withPrecision(await loadFaceModelFp32(nameOrFile, options), options.precision);
 }
 
@@ -88,7 +88,8 @@ async function loadFaceModelFp32(nameOrFile: string, options: LoadFaceModelOptio
   if (pre) {
     const file = await resolveAsset(getAsset(pre.asset), options);
     const m = await fromTorchFile(file, nameOrFile, pre.config);
-    m.facts.lfwAccuracy = pre.lfwAccuracy;
+    // The `lfw` facts schema is eval/lfw-facts.ts's LfwFacts; published weights carry only the accuracy.
+    m.facts['lfw'] = { accuracy: pre.lfwAccuracy, source: 'facenet-pytorch (published)' };
     return m;
   }
   if (!existsSync(nameOrFile)) {

@@ -4,6 +4,7 @@
  */
 import { Tensor, tensor, noGrad } from '../tensor/index.js';
 import type { RawTensor } from '../io/raw-tensor.js';
+import { assertFiniteTensors } from '../io/tensor-integrity.js';
 import { FacenetError } from '../errors.js';
 import type { Module } from './module.js';
 
@@ -53,6 +54,8 @@ export function loadStateDict(module: Module, weights: Map<string, RawTensor | T
     throw new FacenetError('SHAPE_MISMATCH', describeProblems(report, options.source ?? 'weights'));
   }
   const bad = new Set(report.mismatched.map((m) => m.key));
+  const raw = new Map([...weights].filter((e): e is [string, RawTensor] => !(e[1] instanceof Tensor)));
+  assertFiniteTensors(raw, options.source ?? 'weights');
   noGrad(() => {
     for (const [key, target] of own) {
       const w = weights.get(key);

@@ -63,7 +63,7 @@ export interface ResolvedPrecision {
  * stays, with a warning when bf16 will be emulated. `flags` defaults to this machine's.
  */
 export function resolvePrecision(option: PrecisionOption | undefined, flags: string[] = cpuBf16Flags()): ResolvedPrecision {
-  const o = option ?? 'fp32';
+  const o = option === undefined ? 'fp32' : parsePrecision(option);
   if (o === 'auto') return { precision: flags.length > 0 ? 'bf16' : 'fp32', warning: null };
   if (o === 'bf16' && flags.length === 0) {
     return {

@@ -1,8 +1,15 @@
 /** Engine facts and settings: threads, devices, live-tensor accounting. */
 import os from 'node:os';
 import { native } from './native.js';
+import { parsePrecision, type PrecisionOption } from './precision.js';
+import { FacenetError } from '../errors.js';
 
+/** Sets libtorch's intra-op threads; more than the machine's cores is refused (they only wait on each other). */
 export function setNumThreads(n: number): void {
+  const cores = os.availableParallelism();
+  if (Number.isInteger(n) && n > cores) {
+    throw new FacenetError('BAD_ARGUMENT', `threads: ${n} is more than the ${cores} cores of this machine; use --threads ${cores} or fewer (0: all cores)`);
+  }
   native.setNumThreads(n);
 }
 export function getNumThreads(): number {
@@ -17,6 +24,32 @@ export function useAllCores(): number {
   native.setNumThreads(n);
   return n;
 }
+/**
+ * Engine settings every network-running entry point accepts (FaceNet.load, loadFaceModel,
+ * MtcnnDetector.load, train). The CLI's NETWORK_OPTIONS (src/cli/network-options.ts) has one flag
+ * per key, so a new setting is one key here, its handling in applyRuntimeOptions, and one row there.
+ */
+export interface RuntimeOptions {
+  /** libtorch intra-op threads; 0 = every core; unset = leave the engine as it is. */
+  threads?: number;
+  /**
+   * Compute precision of the embedding network: 'fp32', 'bf16' or 'auto' (bf16 where the CPU has
+   * native bf16 matrix support; see precision.ts). Unset: the entry point's default (fp32 for
+   * inference, auto for training). loadFaceModel / train apply it per model; MTCNN always runs
+   * fp32 (bf16 measured only ~8% faster on P-Net's 3-32-channel convolutions, too few channels
+   * for the matrix units, so not worth re-validating its detections).
+   */
+  precision?: PrecisionOption;
+}
+
+/** Applies `o` to the engine (process-wide: libtorch has one thread pool); checks the precision's spelling. */
+export function applyRuntimeOptions(o: RuntimeOptions): void {
+  if (o.precision !== undefined) parsePrecision(o.precision, 'precision');
+  if (o.threads === undefined) return;
+  if (o.threads === 0) useAllCores();
+  else setNumThreads(o.threads);
+}
+
 export function cudaAvailable(): boolean {
   return native.cudaIsAvailable();
 }

@@ -29,7 +29,7 @@ test('a failing write leaves the previous checkpoint intact and loadable', async
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
   try {
     await writeCheckpoint(dir, data(1));
-    mkdirSync(path.join(dir, `${CHECKPOINT_FILE}.tmp-${process.pid}`)); // the temporary file cannot be created
+    mkdirSync(path.join(dir, 'optimizer-state.prev.bin', 'blocker'), { recursive: true }); // the old optimizer state cannot be moved aside
     await assert.rejects(writeCheckpoint(dir, data(2)), (e: Error & { code?: string }) => e.code === 'BAD_FILE' && /previous checkpoint is intact/.test(e.message));
     const back = await readCheckpoint(dir);
     assert.deepEqual(back.records['state'], { step: 1 });

@@ -11,11 +11,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
 import type { RawTensor } from '../io/raw-tensor.js';
 import { FacenetError } from '../errors.js';
+import { syncDir, tempPathFor, writeFileSynced } from '../io/fs-util.js';
+import { assertFiniteTensors, tensorDigests, TENSOR_DIGESTS_KEY } from '../io/tensor-integrity.js';
 
 export const CHECKPOINT_FORMAT = 'facenet-ts-checkpoint/1';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -31,44 +33,33 @@ export interface CheckpointData {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-async function writeFully(file: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const handle = await open(file, 'w');
-  try {
-    for (const chunk of chunks) {
-      let written = 0;
-      while (written < chunk.length) written += (await handle.write(chunk, written, chunk.length - written)).bytesWritten;
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Writes both files of a checkpoint into runDir; on failure the previous checkpoint is untouched. */
 export async function writeCheckpoint(runDir: string, data: CheckpointData): Promise<string> {
   const file = path.join(runDir, CHECKPOINT_FILE);
   const optFile = path.join(runDir, OPTIMIZER_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const optTmp = `${optFile}.tmp-${process.pid}`;
-  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, optimizerSha256: sha256(data.optimizerState) };
+  const tmp = tempPathFor(file);
+  const optTmp = tempPathFor(optFile);
+  // A diverged state is never written: the previous (finite) checkpoint stays the one to resume from.
+  assertFiniteTensors(data.tensors, `refusing to write checkpoint ${file}`);
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, optimizerSha256: sha256(data.optimizerState), [TENSOR_DIGESTS_KEY]: tensorDigests(data.tensors) };
   for (const [k, v] of Object.entries(data.records)) metadata[k] = JSON.stringify(v);
   try {
-    await writeFully(optTmp, [data.optimizerState]);
-    await writeFully(tmp, encodeSafetensors(data.tensors, metadata));
+    // Two files, renamed in an order that a crash at any point leaves a consistent pair, so not
+    // writeFileAtomic; the same temp names and fsyncs.
+    await writeFileSynced(optTmp, data.optimizerState);
+    await writeFileSynced(tmp, encodeSafetensors(data.tensors, metadata));
+    // Until this rename nothing of the previous checkpoint has changed.
+    if (existsSync(optFile)) await rename(optFile, path.join(runDir, OPTIMIZER_PREV));
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     await unlink(optTmp).catch(() => undefined);
     throw new FacenetError('BAD_FILE', `could not write checkpoint ${file}: ${(err as Error).message}; the previous checkpoint is intact`, { cause: err });
   }
-  if (existsSync(optFile)) await rename(optFile, path.join(runDir, OPTIMIZER_PREV));
   await rename(optTmp, optFile);
   await rename(tmp, file);
   await unlink(path.join(runDir, OPTIMIZER_PREV)).catch(() => undefined);
+  await syncDir(runDir);
   return file;
-}
-
-export function hasCheckpoint(runDir: string): boolean {
-  return existsSync(path.join(runDir, CHECKPOINT_FILE));
 }
 
 /** Reads a run folder's checkpoint and the optimiser state that belongs to it. */
@@ -81,13 +72,14 @@ export async function readCheckpoint(runDir: string): Promise<CheckpointData> {
   if (metadata['format'] !== CHECKPOINT_FORMAT) throw new FacenetError('BAD_FILE', `${file} is not a training checkpoint (format '${metadata['format']}')`);
   const records: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(metadata)) {
-    if (k === 'format' || k === 'optimizerSha256') continue;
+    if (k === 'format' || k === 'optimizerSha256' || k === TENSOR_DIGESTS_KEY) continue;
     try {
       records[k] = JSON.parse(v);
     } catch {
       throw new FacenetError('BAD_FILE', `${file}: metadata '${k}' is not valid JSON`);
     }
   }
+  assertFiniteTensors(tensors, file);
   const want = metadata['optimizerSha256'];
   for (const name of [OPTIMIZER_FILE, OPTIMIZER_PREV]) {
     const candidate = path.join(runDir, name);

@@ -4,9 +4,9 @@
  * so an arguments list copied from facenet translates directly. Relative paths inside the file are
  * taken relative to the file's folder, so a config can travel with its dataset.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
+import { readTextFile } from '../io/fs-util.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 
 /** 'image_size' / 'image-size' / 'imageSize' -> 'imageSize'. */
@@ -42,13 +42,7 @@ function isPretrainedName(key: string, v: string): boolean {
 }
 
 export async function readTrainConfigFile(file: string): Promise<Partial<TrainConfig>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FacenetError(code === 'ENOENT' ? 'NOT_FOUND' : 'BAD_FILE', `cannot read training config ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = await readTextFile(file, 'training config');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -34,13 +34,13 @@ test('later layers win, undefined never overrides, and mistakes are named', () =
   assert.equal(c.batchSize, 30);
   assert.equal(c.epochSize, 5);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', bogus: 1 } as never), /unknown training option 'bogus'/);
-  assert.throws(() => resolveTrainConfig({}), /dataDir \(--data-dir\) is required/);
-  assert.throws(() => resolveTrainConfig({ dataDir: '/a', batchSize: 0 }), /batchSize must be an integer >= 1/);
+  assert.throws(() => resolveTrainConfig({}), /--data-dir is required/);
+  assert.throws(() => resolveTrainConfig({ dataDir: '/a', batchSize: 0 }), /batchSize\) must be an integer >= 1/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', learningRate: -1 }), /learningRateScheduleFile/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', loss: 'triplet', batchSize: 32 }), /multiple of 3/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', lfwDir: '/lfw' }), /needs both/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', loss: 'triplet', validationSetSplitRatio: 0.1 }), /needs --loss softmax/);
-  assert.throws(() => resolveTrainConfig({ dataDir: '/a', imageSize: 64 }), /imageSize must be an integer >= 75/);
+  assert.throws(() => resolveTrainConfig({ dataDir: '/a', imageSize: 64 }), /imageSize\) must be an integer >= 75/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', optimizer: 'SGD' as never }), /ADAGRAD, ADADELTA/);
 });
 

@@ -13,6 +13,7 @@
  * --prefetch-batches sets how far ahead). train_tripletloss always prewhitens; here it honours
  * --use-fixed-image-standardization like train_softmax.
  */
+import os from 'node:os';
 import { parsePrecision, type PrecisionOption } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { VARIANTS } from '../models/inception-resnet-v1/config.js';
@@ -185,8 +186,25 @@ export function resolveTrainConfig(...layers: readonly Partial<TrainConfig>[]): 
   return Object.freeze(config) as TrainConfig;
 }
 
+/**
+ * A lower bound of the memory one training step needs per input byte: the float32 input plus the
+ * activations autograd keeps for the backward pass (measured ~40-60x the input for
+ * Inception-ResNet-v1; 20x keeps the bound on the safe side of refusing a run that would fit).
+ */
+const STEP_BYTES_PER_INPUT_BYTE = 20;
+
+/** Bytes a step over `batchSize` images of `imageSize` px needs at least (see STEP_BYTES_PER_INPUT_BYTE). */
+export function stepMemoryBound(batchSize: number, imageSize: number): number {
+  return batchSize * 3 * imageSize * imageSize * 4 * STEP_BYTES_PER_INPUT_BYTE;
+}
+
 function fail(message: string): never {
   throw new FacenetError('BAD_ARGUMENT', message);
+}
+
+/** An option as the CLI spells it, with the config key a library caller uses: `--batch-size (batchSize)`. */
+export function optionName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} (${key})`;
 }
 
 /** Checks types and ranges of a complete config; messages name the option as the CLI spells it. */
@@ -195,41 +213,48 @@ export function validateTrainConfig(c: TrainConfig): void {
     const v = (c as unknown as Record<string, unknown>)[k];
     const expected = dflt === null ? (k === 'imageSize' ? 'number' : 'string') : typeof dflt;
     if (v === null && dflt === null) continue;
-    if (typeof v !== expected || (expected === 'number' && !Number.isFinite(v))) fail(`option ${k} must be a ${expected}, got ${JSON.stringify(v)}`);
+    if (typeof v !== expected || (expected === 'number' && !Number.isFinite(v))) fail(`${optionName(k)} must be a ${expected}, got ${JSON.stringify(v)}`);
   }
   const int = (k: keyof TrainConfig, min: number) => {
     const v = c[k] as number;
-    if (!Number.isInteger(v) || v < min) fail(`option ${k} must be an integer >= ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min) fail(`${optionName(k)} must be an integer >= ${min}, got ${v}`);
   };
   const range = (k: keyof TrainConfig, lo: number, hi: number, open = false) => {
     const v = c[k] as number;
-    if (!(v >= lo && v <= hi) || (open && v === lo)) fail(`option ${k} must be in ${open ? '(' : '['}${lo}, ${hi}], got ${v}`);
+    if (!(v >= lo && v <= hi) || (open && v === lo)) fail(`${optionName(k)} must be in ${open ? '(' : '['}${lo}, ${hi}], got ${v}`);
   };
-  if (!c.dataDir) fail('option dataDir (--data-dir) is required: the aligned class-per-folder dataset to train on');
-  if (!MODEL_VARIANTS.includes(c.modelVariant)) fail(`option modelVariant must be one of ${MODEL_VARIANTS.join(', ')}, got '${c.modelVariant}'`);
-  if (!OPTIMIZER_NAMES.includes(c.optimizer)) fail(`option optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, got '${c.optimizer}'`);
-  if (c.loss !== 'softmax' && c.loss !== 'triplet') fail(`option loss must be softmax or triplet, got '${c.loss}'`);
-  parsePrecision(c.precision, 'option precision (--precision)');
-  if (c.head !== 'softmax' && c.head !== 'arcface') fail(`option head must be softmax or arcface, got '${c.head}'`);
+  if (!c.dataDir) fail('--data-dir is required: the aligned class-per-folder dataset to train on (dataDir in a config file or the library)');
+  if (!MODEL_VARIANTS.includes(c.modelVariant)) fail(`${optionName('modelVariant')} must be one of ${MODEL_VARIANTS.join(', ')}, got '${c.modelVariant}'`);
+  if (!OPTIMIZER_NAMES.includes(c.optimizer)) fail(`${optionName('optimizer')} must be one of ${OPTIMIZER_NAMES.join(', ')}, got '${c.optimizer}'`);
+  if (c.loss !== 'softmax' && c.loss !== 'triplet') fail(`${optionName('loss')} must be softmax or triplet, got '${c.loss}'`);
+  parsePrecision(c.precision, optionName('precision'));
+  if (c.head !== 'softmax' && c.head !== 'arcface') fail(`${optionName('head')} must be softmax or arcface, got '${c.head}'`);
   int('imageSize' as keyof TrainConfig, 75);
   for (const k of ['embeddingSize', 'batchSize', 'epochSize', 'maxNrofEpochs', 'validateEveryNEpochs', 'peoplePerBatch', 'imagesPerPerson', 'lfwEveryNEpochs', 'lfwBatchSize', 'prefetchBatches', 'learningRateDecayEpochs'] as const) int(k, 1);
   for (const k of ['minImagesPerClass', 'minNrofValImagesPerClass', 'lfwMaxPairs', 'threads', 'seed'] as const) int(k, 0);
   int('lfwNrofFolds', 2);
+  const cores = os.availableParallelism();
+  if (c.threads > cores) fail(`${optionName('threads')} is ${c.threads}, more than the ${cores} cores of this machine (more threads only wait on each other); use ${cores} or fewer, 0 for all cores`);
+  const need = stepMemoryBound(c.batchSize, c.imageSize!);
+  if (need > os.totalmem()) {
+    const gb = (b: number) => (b / 2 ** 30).toFixed(b < 2 ** 31 ? 1 : 0);
+    fail(`${optionName('batchSize')} ${c.batchSize} does not fit in memory: a step of ${c.batchSize} images of ${c.imageSize} px needs more than ${gb(need)} GB, this machine has ${gb(os.totalmem())} GB; use a smaller batch (facenet's default is 90)`);
+  }
   range('keepProbability', 0, 1, true);
   range('validationSetSplitRatio', 0, 1);
   range('batchNormDecay', 0, 1);
   range('movingAverageDecay', 0, 1);
   range('centerLossAlfa', 0, 1);
   for (const k of ['weightDecay', 'centerLossFactor', 'prelogitsNormLossFactor', 'alpha', 'maxMinutes', 'checkpointEveryMinutes', 'learningRateDecayFactor', 'arcfaceScale'] as const) {
-    if (!((c[k] as number) >= 0)) fail(`option ${k} must be >= 0, got ${c[k]}`);
+    if (!((c[k] as number) >= 0)) fail(`${optionName(k)} must be >= 0, got ${c[k]}`);
   }
-  if (!(c.prelogitsNormP > 0)) fail(`option prelogitsNormP must be > 0, got ${c.prelogitsNormP}`);
+  if (!(c.prelogitsNormP > 0)) fail(`${optionName('prelogitsNormP')} must be > 0, got ${c.prelogitsNormP}`);
   range('arcfaceMargin', 0, Math.PI / 2);
-  if (c.learningRate === 0) fail('option learningRate must not be 0 (> 0: a fixed rate; -1: read --learning-rate-schedule-file)');
+  if (c.learningRate === 0) fail('--learning-rate must not be 0 (> 0: a fixed rate; -1: read --learning-rate-schedule-file)');
   if (c.learningRate < 0 && !c.learningRateScheduleFile) {
     fail('a negative learningRate means "read the schedule file", but learningRateScheduleFile (--learning-rate-schedule-file) is not set');
   }
-  if (c.lfwDistanceMetric !== 0 && c.lfwDistanceMetric !== 1) fail(`option lfwDistanceMetric must be 0 (squared Euclidean) or 1 (angular), got ${c.lfwDistanceMetric}`);
+  if (c.lfwDistanceMetric !== 0 && c.lfwDistanceMetric !== 1) fail(`${optionName('lfwDistanceMetric')} must be 0 (squared Euclidean) or 1 (angular), got ${c.lfwDistanceMetric}`);
   if (Boolean(c.lfwDir) !== Boolean(c.lfwPairs)) fail('LFW evaluation needs both lfwDir (--lfw-dir, aligned LFW) and lfwPairs (--lfw-pairs, pairs.txt)');
   if (c.loss === 'triplet' && c.batchSize % 3 !== 0) fail(`triplet loss needs a batchSize that is a multiple of 3 (anchor, positive, negative), got ${c.batchSize}`);
   if (c.loss === 'triplet' && c.imagesPerPerson < 2) fail('triplet loss needs imagesPerPerson >= 2 (an anchor and a positive)');

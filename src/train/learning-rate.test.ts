@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { readLrSchedule } from '../math/lr-schedule.js';
+import { readLrSchedule } from '../io/lr-schedule-file.js';
 import { LearningRatePolicy } from './learning-rate.js';
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');

@@ -9,7 +9,8 @@
  * Epochs count from 1, as facenet's training loop does, so the casia schedule's "91: -1" stops
  * after epoch 90. A pure function of (epoch, step): nothing to save for resuming.
  */
-import { learningRateAt, readLrSchedule, staircaseDecay, type LrSchedule } from '../math/lr-schedule.js';
+import { learningRateAt, staircaseDecay, type LrSchedule } from '../math/lr-schedule.js';
+import { readLrSchedule } from '../io/lr-schedule-file.js';
 import type { TrainConfig } from './config.js';
 
 export class LearningRatePolicy {

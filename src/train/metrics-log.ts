@@ -8,7 +8,7 @@
  * checkpoint) are dropped, so the file reads as one uninterrupted run.
  */
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/fs-util.js';
 
 export type MetricRecord = { kind: string; step: number } & Record<string, unknown>;
 
@@ -29,9 +29,7 @@ export class MetricsLog {
       history = parseLines(readFileSync(file, 'utf8'));
       if (keepUpToStep !== null) {
         history = history.filter((r) => r.step <= keepUpToStep);
-        const tmp = `${file}.tmp-${process.pid}`;
-        await writeFile(tmp, history.map((r) => JSON.stringify(r) + '\n').join(''));
-        await rename(tmp, file);
+        await writeFileAtomic(file, history.map((r) => JSON.stringify(r) + '\n').join(''));
       }
     }
     return { log: new MetricsLog(file, openSync(file, 'a')), history };

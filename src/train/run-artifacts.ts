@@ -5,9 +5,11 @@
 import path from 'node:path';
 import { saveModel, type ModelFacts } from '../models/model-file.js';
 import type { RawTensor } from '../io/raw-tensor.js';
+import { lfwFacts, thresholdUnusableBecause } from '../eval/lfw-facts.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { renderCurvesSvg } from './curves-svg.js';
-import { RUN_FILES, writeTextAtomic } from './run-dir.js';
+import { RUN_FILES } from './run-dir.js';
+import { writeFileAtomic } from '../io/fs-util.js';
 import type { Session } from './session.js';
 import { checkpointTensors } from './training-model.js';
 import type { TripletRoundState } from './triplet-source.js';
@@ -33,7 +35,7 @@ export async function saveCheckpoint(s: Session, round: TripletRoundState | null
 export async function savePlot(s: Session): Promise<void> {
   const c = s.config;
   const title = `facenet train ${path.basename(s.runDir)}: ${c.loss}${c.loss === 'softmax' ? ` (${c.head} head)` : ''}, ${c.modelVariant}, step ${s.state.step}`;
-  await writeTextAtomic(path.join(s.runDir, RUN_FILES.curves), renderCurvesSvg(s.history, title));
+  await writeFileAtomic(path.join(s.runDir, RUN_FILES.curves), renderCurvesSvg(s.history, title));
 }
 
 /** model.safetensors from the moving-average weights (the trained ones when the EMA is off). */
@@ -53,9 +55,11 @@ export async function exportModel(s: Session): Promise<string> {
     // compute precision of the (last part of the) training; the weights are float32 either way
     trainedPrecision: c.precision,
   };
-  if (lfw) facts['lfwAccuracy'] = lfw.accuracy;
-  // The LFW threshold is a plain squared-L2 threshold only without flips or mean subtraction.
-  if (lfw && c.lfwDistanceMetric === 0 && !c.lfwSubtractMean && !c.lfwUseFlippedImages) facts.threshold = lfw.threshold;
+  if (lfw) {
+    facts['lfw'] = lfwFacts(lfw, c.lfwPairs!, c.precision === 'bf16' ? 'bf16' : 'fp32');
+    const unusable = thresholdUnusableBecause({ distanceMetric: c.lfwDistanceMetric, subtractMean: c.lfwSubtractMean, flipped: c.lfwUseFlippedImages });
+    if (unusable === null) facts.threshold = lfw.threshold;
+  }
   const save = () => saveModel(tm.model, file, facts);
   await (tm.ema ? tm.ema.withAveraged(save) : save());
   return file;

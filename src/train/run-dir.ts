@@ -5,7 +5,7 @@
  * "-2", "-3", ... rather than sharing a folder (facenet would mix them).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
 
@@ -48,13 +48,5 @@ export async function createRunDir(base: string, name: string | null = null, now
   }
 }
 
-/** Writes text through a temporary file and a rename, so readers never see half a file. */
-export async function writeTextAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeTextAtomic(file, JSON.stringify(value, null, 2) + '\n');
-}
+/** config.json and other run files are written with the one atomic write (src/io/fs-util.ts). */
+export { writeJsonAtomic } from '../io/fs-util.js';

@@ -66,6 +66,12 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   config = Object.freeze({ ...config, precision: precision.precision });
 
   const set = await loadTrainingSet(config);
+  if (config.loss === 'softmax' && config.batchSize > set.paths.length) {
+    throw new FacenetError(
+      'BAD_ARGUMENT',
+      `--batch-size (batchSize) ${config.batchSize} is more than the ${set.paths.length} training images in ${config.dataDir}; use --batch-size ${set.paths.length} or fewer`,
+    );
+  }
   const sha = classesSha256(set.classNames);
   const state: LoopState = checkpoint ? (checkpoint.records['state'] as LoopState) : freshState();
   if (checkpoint && checkpoint.records['classesSha256'] !== sha) {

@@ -80,8 +80,8 @@ test('a checkpoint that cannot be written leaves the previous one intact, and th
   let runDir = '';
   const onProgress = (e: TrainEvent) => {
     if (e.type === 'start') runDir = e.runDir;
-    // After the first checkpoint, make the temporary file of every later one impossible to create.
-    if (e.type === 'checkpoint' && e.step === 2) mkdirSync(path.join(runDir, `${CHECKPOINT_FILE}.tmp-${process.pid}`));
+    // After the first checkpoint, make every later one fail (the old optimizer state cannot be moved aside).
+    if (e.type === 'checkpoint' && e.step === 2) mkdirSync(path.join(runDir, 'optimizer-state.prev.bin', 'blocker'), { recursive: true });
   };
   const warnings: string[] = [];
   await assert.rejects(
@@ -90,7 +90,7 @@ test('a checkpoint that cannot be written leaves the previous one intact, and th
   );
   assert.ok(warnings.some((w) => /could not write checkpoint/.test(w)));
   assert.equal(((await readCheckpoint(runDir)).records['state'] as { step: number }).step, 2);
-  rmSync(path.join(runDir, `${CHECKPOINT_FILE}.tmp-${process.pid}`), { recursive: true });
+  rmSync(path.join(runDir, 'optimizer-state.prev.bin'), { recursive: true });
   const resumed = await train({}, { resume: runDir });
   assert.equal(resumed.startStep, 2);
   assert.equal(resumed.steps, 4);

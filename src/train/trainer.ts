@@ -157,6 +157,7 @@ export class Trainer {
       manualSeed(mixSeed(c.seed, STREAM.dropout, st.step));
       tm.model.train();
       result = c.loss === 'triplet' ? tripletStep(tm, c, batch, lr) : softmaxStep(tm, c, batch, lr);
+      if (!Number.isFinite(result.loss)) throw this.diverged(`the loss is ${result.loss} at step ${st.step + 1}`, lr);
     } else {
       st.skippedBatches++;
     }
@@ -222,6 +223,23 @@ export class Trainer {
     this.epochStarted = performance.now();
   }
 
+  /**
+   * The error that stops a run whose loss became NaN/Inf. Nothing of the diverged state is written
+   * (checkpoints refuse non-finite weights too): the last finite checkpoint stays in the run folder.
+   */
+  private diverged(what: string, lr: number, cause?: unknown): FacenetError {
+    const st = this.s.state;
+    const kept = this.checkpointedAt
+      ? `the last finite checkpoint (step ${this.checkpointedAt.split('/')[0]}) is kept in ${this.s.runDir}; resume from it with --resume ${this.s.runDir} --learning-rate ${lr / 10}`
+      : `no checkpoint had been written yet (${this.s.runDir} holds the config and metrics only)`;
+    return new FacenetError(
+      'NON_FINITE',
+      `training diverged: ${what} (epoch ${st.epoch}, learning rate ${lr}); the run stopped without saving the diverged weights. ` +
+        `${kept}. Try a lower --learning-rate (e.g. ${lr / 10}), a smaller --weight-decay, or the default schedule`,
+      { cause },
+    );
+  }
+
   /** Checkpoint and plot. A failed checkpoint is an error when final, else a warning (the previous one stays). */
   private async checkpoint(final: boolean): Promise<boolean> {
     try {
@@ -230,6 +248,9 @@ export class Trainer {
       this.lastCheckpointTime = performance.now();
       this.emit({ type: 'checkpoint', step: this.s.state.step, file });
     } catch (err) {
+      if (err instanceof FacenetError && err.code === 'NON_FINITE') {
+        throw this.diverged(`the weights hold NaN/Inf at step ${this.s.state.step}`, this.s.lr.rateAt(this.s.state.epoch, this.s.state.step), err);
+      }
       if (final) throw err;
       this.warn(`${(err as Error).message}; training goes on and tries again at the next checkpoint`);
       return false;

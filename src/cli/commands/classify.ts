@@ -5,8 +5,9 @@
  */
 import { readFile, writeFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, formatHelp } from '../args.js';
-import type { Command, CliIO } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
+import type { CliIO } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { scanImageFolder, filterMinImages, type ImageDataset } from '../../data/image-folder.js';
 import { createRandom } from '../../data/shuffle.js';
@@ -15,12 +16,12 @@ import { SvmClassifier } from '../../classify/svm-classifier.js';
 import { Embedder } from '../../embed/embedder.js';
 import { embedFiles } from '../../embed/embed-files.js';
 import { loadFaceModel, type FaceModel } from '../../models/registry.js';
-import { useAllCores } from '../../tensor/index.js';
 import { FacenetError } from '../../errors.js';
 
 const spec = {
   command: 'classify',
   summary: 'Train or apply a linear SVM on face embeddings',
+  json: 'print JSON on stdout',
   positionals: [
     { name: 'mode', help: "'train' or 'predict'" },
     { name: 'inputs', help: 'a class-per-folder directory of aligned faces (predict also takes image files)', variadic: true },
@@ -35,7 +36,7 @@ const spec = {
     batchSize: { type: 'number', integer: true, min: 1, default: 16, help: 'images per forward pass' },
     minProbability: { type: 'number', min: 0, max: 1, default: 0, help: "predict: below this probability the answer is 'unknown'" },
     maxDistance: { type: 'number', min: 0, help: "predict: beyond this squared L2 distance to the class centroid the answer is 'unknown'" },
-    json: { type: 'boolean', help: 'print JSON on stdout' },
+    ...NETWORK_OPTIONS,
   },
 } as const;
 
@@ -75,66 +76,58 @@ async function embedAll(files: string[], m: FaceModel, batchSize: number, io: Cl
   }
 }
 
-export const classifyCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const args = parseArgs(argv, spec);
-    if (args.help) {
-      io.stdout.write(formatHelp(spec));
-      return 0;
-    }
-    const f = args.flags;
-    const mode = args.positionals.mode;
-    if (mode !== 'train' && mode !== 'predict') throw new FacenetError('BAD_ARGUMENT', `mode must be 'train' or 'predict', got '${mode}'`);
-    const minImages = f.minImagesPerClass ?? (f.split ? 20 : 1);
-    const data = await readInputs(args.positionals.inputs, f.split, minImages, f.nrofTrainImagesPerClass, f.seed, mode === 'train' ? 'train' : 'test');
-    useAllCores();
-    let clf: SvmClassifier | null = null;
-    if (mode === 'predict') {
-      let text: string;
-      try {
-        text = await readFile(f.classifier, 'utf8');
-      } catch {
-        throw new FacenetError('NOT_FOUND', `classifier ${f.classifier} not found: make one with \`facenet classify train\``);
-      }
-      clf = SvmClassifier.fromJSON(JSON.parse(text), f.classifier);
-    }
-    const m = await loadFaceModel(f.model);
+export const classifyCommand = defineCommand(spec, async (args, { io }) => {
+  const f = args.flags;
+  const mode = args.positionals.mode;
+  if (mode !== 'train' && mode !== 'predict') throw new FacenetError('BAD_ARGUMENT', `mode must be 'train' or 'predict', got '${mode}'`);
+  const minImages = f.minImagesPerClass ?? (f.split ? 20 : 1);
+  const data = await readInputs(args.positionals.inputs, f.split, minImages, f.nrofTrainImagesPerClass, f.seed, mode === 'train' ? 'train' : 'test');
+  let clf: SvmClassifier | null = null;
+  if (mode === 'predict') {
+    let text: string;
     try {
-      if (clf && clf.file.model !== m.id) {
-        throw new FacenetError('BAD_ARGUMENT', `${f.classifier} was trained on embeddings of ${clf.file.model}, not ${m.id}: use the same --model`);
-      }
-      const r = await embedAll(data.files, m, f.batchSize, io);
-      if (r.aborted) return 130;
-      const labelOf = new Map(data.files.map((file, i) => [file, data.labels[i]]));
-      if (mode === 'train') {
-        const classNames = [...new Set(r.kept.map((k) => labelOf.get(k)!))].sort();
-        const index = new Map(classNames.map((c, i) => [c, i]));
-        const trained = SvmClassifier.train(r.embeddings, r.kept.map((k) => index.get(labelOf.get(k)!)!), classNames as string[], { dim: r.dim, model: m.id });
-        const tmp = `${f.classifier}.tmp-${process.pid}`;
-        await writeFile(tmp, JSON.stringify(trained.toJSON()));
-        await rename(tmp, f.classifier);
-        trained.dispose();
-        const summary = { classifier: path.resolve(f.classifier), classes: classNames.length, images: r.kept.length, skipped: r.failures.length, model: m.id };
-        io.stdout.write(f.json ? JSON.stringify(summary) + '\n' : `trained a linear SVM on ${r.kept.length} images of ${classNames.length} classes; saved ${f.classifier}\n`);
-        return 0;
-      }
-      const preds = clf!.predict(r.embeddings, { minProbability: f.minProbability, maxDistance: f.maxDistance });
-      const rows = r.kept.map((file, i) => ({ file, truth: labelOf.get(file) ?? null, ...preds[i]! }));
-      const labelled = rows.filter((x) => x.truth !== null);
-      const correct = labelled.filter((x) => x.label === x.truth).length;
-      const accuracy = labelled.length > 0 ? correct / labelled.length : null;
-      if (f.json) {
-        io.stdout.write(JSON.stringify({ predictions: rows, accuracy, skipped: r.failures }) + '\n');
-      } else {
-        // classifier.py prints '%4d  %s: %.3f' per image, then the accuracy.
-        rows.forEach((x, i) => io.stdout.write(`${String(i).padStart(4)}  ${x.label}: ${x.probability.toFixed(3)}  ${path.basename(x.file)}\n`));
-        if (accuracy !== null) io.stdout.write(`Accuracy: ${accuracy.toFixed(3)} (${correct}/${labelled.length})\n`);
-      }
-      return 0;
-    } finally {
-      m.model.dispose();
-      clf?.dispose();
+      text = await readFile(f.classifier, 'utf8');
+    } catch {
+      throw new FacenetError('NOT_FOUND', `classifier ${f.classifier} not found: make one with \`facenet classify train\``);
     }
-  },
-};
+    clf = SvmClassifier.fromJSON(JSON.parse(text), f.classifier);
+  }
+  const m = await loadFaceModel(f.model, networkOptions(f));
+  for (const w of m.warnings) io.stderr.write(`classify: ${w}\n`);
+  try {
+    if (clf && clf.file.model !== m.id) {
+      throw new FacenetError('BAD_ARGUMENT', `${f.classifier} was trained on embeddings of ${clf.file.model}, not ${m.id}: use the same --model`);
+    }
+    const r = await embedAll(data.files, m, f.batchSize, io);
+    if (r.aborted) return 130;
+    const labelOf = new Map(data.files.map((file, i) => [file, data.labels[i]]));
+    if (mode === 'train') {
+      const classNames = [...new Set(r.kept.map((k) => labelOf.get(k)!))].sort();
+      const index = new Map(classNames.map((c, i) => [c, i]));
+      const trained = SvmClassifier.train(r.embeddings, r.kept.map((k) => index.get(labelOf.get(k)!)!), classNames as string[], { dim: r.dim, model: m.id });
+      const tmp = `${f.classifier}.tmp-${process.pid}`;
+      await writeFile(tmp, JSON.stringify(trained.toJSON()));
+      await rename(tmp, f.classifier);
+      trained.dispose();
+      const summary = { classifier: path.resolve(f.classifier), classes: classNames.length, images: r.kept.length, skipped: r.failures.length, model: m.id };
+      io.stdout.write(f.json ? JSON.stringify(summary) + '\n' : `trained a linear SVM on ${r.kept.length} images of ${classNames.length} classes; saved ${f.classifier}\n`);
+      return 0;
+    }
+    const preds = clf!.predict(r.embeddings, { minProbability: f.minProbability, maxDistance: f.maxDistance });
+    const rows = r.kept.map((file, i) => ({ file, truth: labelOf.get(file) ?? null, ...preds[i]! }));
+    const labelled = rows.filter((x) => x.truth !== null);
+    const correct = labelled.filter((x) => x.label === x.truth).length;
+    const accuracy = labelled.length > 0 ? correct / labelled.length : null;
+    if (f.json) {
+      io.stdout.write(JSON.stringify({ predictions: rows, accuracy, skipped: r.failures }) + '\n');
+    } else {
+      // classifier.py prints '%4d  %s: %.3f' per image, then the accuracy.
+      rows.forEach((x, i) => io.stdout.write(`${String(i).padStart(4)}  ${x.label}: ${x.probability.toFixed(3)}  ${path.basename(x.file)}\n`));
+      if (accuracy !== null) io.stdout.write(`Accuracy: ${accuracy.toFixed(3)} (${correct}/${labelled.length})\n`);
+    }
+    return 0;
+  } finally {
+    m.model.dispose();
+    clf?.dispose();
+  }
+});

@@ -6,25 +6,26 @@
  * reported on stderr (and left out of the JSON) and the others go on; the exit code is then 1.
  */
 import path from 'node:path';
-import { parseArgs, formatHelp } from '../args.js';
-import type { CliIO, Command } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
+import type { CliIO } from '../command.js';
 import { listImages } from '../../embed/list-images.js';
 import { decodeImageFile, type RgbImage } from '../../io/image.js';
 import { MtcnnDetector, drawFaces, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
 import { MTCNN_WEIGHTS, type MtcnnWeights } from '../../models/mtcnn/index.js';
-import { useAllCores } from '../../tensor/index.js';
 
 const spec = {
   command: 'detect',
   summary: 'Detect faces (MTCNN): boxes, probabilities and five landmarks per face',
+  json: 'print one JSON array: {image, width, height, faces: [{box, prob, landmarks}]} per image',
   positionals: [{ name: 'images', help: 'image files, or folders of images', variadic: true }],
   flags: {
-    json: { type: 'boolean', help: "print one JSON array: {image, width, height, faces: [{box, prob, landmarks}]} per image" },
     draw: { type: 'string', valueName: 'dir', help: 'write annotated copies (boxes and landmarks) into this folder as <name>.png' },
     minFaceSize: { type: 'number', min: 1, default: DEFAULT_DETECT_OPTIONS.minFaceSize, help: 'smallest face searched for, in pixels' },
     thresholds: { type: 'string', default: DEFAULT_DETECT_OPTIONS.thresholds.join(','), help: 'P-Net, R-Net and O-Net probability thresholds' },
     factor: { type: 'number', min: 0.01, max: 0.99, default: DEFAULT_DETECT_OPTIONS.factor, help: 'scale step of the image pyramid' },
     weights: { type: 'string', choices: MTCNN_WEIGHTS, default: 'facenet-pytorch', help: "MTCNN weights: facenet-pytorch's pnet/rnet/onet.pt or facenet's det1-3.npy (same values)" },
+    ...NETWORK_OPTIONS,
   },
 } as const;
 
@@ -79,62 +80,53 @@ async function expand(inputs: readonly string[], io: CliIO): Promise<{ files: st
   return { files, errors };
 }
 
-export const detectCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const args = parseArgs(argv, spec);
-    if (args.help) {
-      io.stdout.write(formatHelp(spec));
-      return 0;
-    }
-    const f = args.flags;
-    const detect = { minFaceSize: f.minFaceSize, thresholds: parseThresholds(f.thresholds), factor: f.factor };
-    const { files, errors: listErrors } = await expand(args.positionals.images, io);
-    let errors = listErrors;
-    useAllCores();
-    const detector = await MtcnnDetector.load({ weights: f.weights as MtcnnWeights, detect });
-    const records: DetectionRecord[] = [];
-    try {
-      // Decode one image ahead, on libvips' threads, while the current one is detected.
-      const decode = (file: string) => decodeImageFile(file).then((img) => ({ img }), (error: unknown) => ({ error }));
-      let next = files.length > 0 ? decode(files[0]!) : null;
-      for (let i = 0; i < files.length; i++) {
-        if (io.signal.aborted) break;
-        const file = files[i]!;
-        const decoded = await next!;
-        next = i + 1 < files.length ? decode(files[i + 1]!) : null;
-        if ('error' in decoded) {
-          errors++;
-          io.stderr.write(`facenet detect: ${(decoded.error as Error).message ?? String(decoded.error)}\n`);
-          continue;
-        }
-        let faces: Face[];
+export const detectCommand = defineCommand(spec, async (args, { io }) => {
+  const f = args.flags;
+  const detect = { minFaceSize: f.minFaceSize, thresholds: parseThresholds(f.thresholds), factor: f.factor };
+  const { files, errors: listErrors } = await expand(args.positionals.images, io);
+  let errors = listErrors;
+  const detector = await MtcnnDetector.load({ weights: f.weights as MtcnnWeights, detect, ...networkOptions(f) });
+  const records: DetectionRecord[] = [];
+  try {
+    // Decode one image ahead, on libvips' threads, while the current one is detected.
+    const decode = (file: string) => decodeImageFile(file).then((img) => ({ img }), (error: unknown) => ({ error }));
+    let next = files.length > 0 ? decode(files[0]!) : null;
+    for (let i = 0; i < files.length; i++) {
+      if (io.signal.aborted) break;
+      const file = files[i]!;
+      const decoded = await next!;
+      next = i + 1 < files.length ? decode(files[i + 1]!) : null;
+      if ('error' in decoded) {
+        errors++;
+        io.stderr.write(`facenet detect: ${(decoded.error as Error).message ?? String(decoded.error)}\n`);
+        continue;
+      }
+      let faces: Face[];
+      try {
+        faces = detector.detect(decoded.img);
+      } catch (e) {
+        errors++;
+        io.stderr.write(`facenet detect: ${file}: face detection failed: ${(e as Error).message}\n`);
+        continue;
+      }
+      const rec = toRecord(file, decoded.img, faces);
+      records.push(rec);
+      if (!f.json) io.stdout.write(formatTable(rec));
+      if (f.draw !== undefined) {
+        const out = path.join(f.draw, `${path.parse(file).name}.png`);
         try {
-          faces = detector.detect(decoded.img);
+          await drawFaces(decoded.img, faces, out);
         } catch (e) {
           errors++;
-          io.stderr.write(`facenet detect: ${file}: face detection failed: ${(e as Error).message}\n`);
-          continue;
-        }
-        const rec = toRecord(file, decoded.img, faces);
-        records.push(rec);
-        if (!f.json) io.stdout.write(formatTable(rec));
-        if (f.draw !== undefined) {
-          const out = path.join(f.draw, `${path.parse(file).name}.png`);
-          try {
-            await drawFaces(decoded.img, faces, out);
-          } catch (e) {
-            errors++;
-            io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
-          }
+          io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
         }
       }
-      await next?.catch(() => undefined);
-    } finally {
-      detector.dispose();
     }
-    if (f.json) io.stdout.write(JSON.stringify(records, null, 1) + '\n');
-    if (io.signal.aborted) return 130;
-    return errors > 0 ? 1 : 0;
-  },
-};
+    await next?.catch(() => undefined);
+  } finally {
+    detector.dispose();
+  }
+  if (f.json) io.stdout.write(JSON.stringify(records, null, 1) + '\n');
+  if (io.signal.aborted) return 130;
+  return errors > 0 ? 1 : 0;
+});

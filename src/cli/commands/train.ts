@@ -6,8 +6,9 @@
  * Options layer as defaults < --config FILE < flags given on the command line. Exit codes: 0 done,
  * 130 interrupted (Ctrl-C; resumable with --resume RUN_DIR), 1 failure, 2 bad arguments.
  */
-import { parseArgs, formatHelp, toKebab, type CommandSpec, type FlagSpec } from '../args.js';
-import type { Command } from '../command.js';
+import { toKebab, type FlagSpec } from '../args.js';
+import { defineCommand } from '../define-command.js';
+import { NETWORK_OPTIONS } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
 import { OPTIMIZER_NAMES, MODEL_VARIANTS, TRAIN_DEFAULTS, type TrainConfig } from '../../train/config.js';
 import { readTrainConfigFile } from '../../train/config-file.js';
@@ -101,8 +102,9 @@ function configFlags(): Record<string, FlagSpec> {
   return flags;
 }
 
-const spec: CommandSpec = {
+const spec = {
   command: 'train',
+  json: 'print the final summary as JSON on stdout',
   summary:
     'Train a face-embedding model (Inception-ResNet-v1) on an aligned class-per-folder dataset, as facenet\'s train_softmax.py ' +
     '(--loss softmax) or train_tripletloss.py (--loss triplet). Writes a run folder with config.json, metrics.jsonl, ' +
@@ -110,9 +112,10 @@ const spec: CommandSpec = {
   flags: {
     config: { type: 'string', valueName: 'file.json', help: 'options from a JSON file (flags given here win)' },
     resume: { type: 'string', valueName: 'run-dir', help: 'continue a run from its last checkpoint' },
-    json: { type: 'boolean', help: 'print the final summary as JSON on stdout' },
     ...configFlags(),
-  },
+    // The shared engine flags; each is also a TrainConfig key of the same name (config.json records it).
+    ...NETWORK_OPTIONS,
+  } as Record<string, FlagSpec>,
 };
 
 /** Keys of the flags written on the command line (booleans included, whatever their value). */
@@ -169,51 +172,42 @@ function summaryText(s: TrainSummary): string {
   ].join('\n');
 }
 
-export const trainCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const args = parseArgs(argv, spec);
-    if (args.help) {
-      io.stdout.write(formatHelp(spec));
-      return 0;
+export const trainCommand = defineCommand(spec, async ({ flags, argv }, { io, print }) => {
+  const fromFile = typeof flags['config'] === 'string' ? await readTrainConfigFile(flags['config']) : {};
+  const fromFlags: Record<string, unknown> = {};
+  for (const flag of givenFlags(argv, spec.flags)) {
+    const key = CONFIG_KEY_OF.get(flag);
+    if (key) fromFlags[key] = flags[flag];
+  }
+  let bar: ProgressBar | null = null;
+  let batchSize = 0;
+  const say = (line: string) => (bar ? bar.log(line) : io.stderr.write(line + '\n'));
+  const onProgress = (e: TrainEvent) => {
+    if (e.type === 'start') batchSize = e.config.batchSize;
+    if (e.type === 'step') {
+      if (!bar) bar = new ProgressBar({ label: `epoch ${e.epoch}/${e.maxEpochs}`, total: e.epochSize * batchSize, unit: 'img', stream: io.stderr });
+      const fields: Record<string, number | string> = { step: e.step, loss: e.loss };
+      if (e.accuracy !== null) fields['acc'] = e.accuracy;
+      fields['lr'] = e.lr;
+      bar.update(e.batchInEpoch * batchSize, fields);
+    } else if (e.type === 'epoch') {
+      bar?.finish();
+      bar = null;
     }
-    const flags = args.flags as Record<string, unknown>;
-    const fromFile = typeof flags['config'] === 'string' ? await readTrainConfigFile(flags['config']) : {};
-    const fromFlags: Record<string, unknown> = {};
-    for (const flag of givenFlags(argv, spec.flags)) {
-      const key = CONFIG_KEY_OF.get(flag);
-      if (key) fromFlags[key] = flags[flag];
+    if (e.type !== 'step' && e.type !== 'epoch') {
+      const line = describe(e);
+      if (line) say(line);
     }
-    let bar: ProgressBar | null = null;
-    let batchSize = 0;
-    const say = (line: string) => (bar ? bar.log(line) : io.stderr.write(line + '\n'));
-    const onProgress = (e: TrainEvent) => {
-      if (e.type === 'start') batchSize = e.config.batchSize;
-      if (e.type === 'step') {
-        if (!bar) bar = new ProgressBar({ label: `epoch ${e.epoch}/${e.maxEpochs}`, total: e.epochSize * batchSize, unit: 'img', stream: io.stderr });
-        const fields: Record<string, number | string> = { step: e.step, loss: e.loss };
-        if (e.accuracy !== null) fields['acc'] = e.accuracy;
-        fields['lr'] = e.lr;
-        bar.update(e.batchInEpoch * batchSize, fields);
-      } else if (e.type === 'epoch') {
-        bar?.finish();
-        bar = null;
-      }
-      if (e.type !== 'step' && e.type !== 'epoch') {
-        const line = describe(e);
-        if (line) say(line);
-      }
-    };
-    const resume = typeof flags['resume'] === 'string' ? flags['resume'] : undefined;
-    // Loaded here, not at the top, so that --help works without the native engine.
-    const { train } = await import('../../train/train.js');
-    let summary: TrainSummary;
-    try {
-      summary = await train({ ...fromFile, ...fromFlags } as Partial<TrainConfig>, { signal: io.signal, onProgress, ...(resume ? { resume } : {}) });
-    } finally {
-      (bar as ProgressBar | null)?.finish();
-    }
-    io.stdout.write(flags['json'] ? JSON.stringify(summary) + '\n' : summaryText(summary));
-    return summary.stopReason === 'interrupted' ? 130 : 0;
-  },
-};
+  };
+  const resume = typeof flags['resume'] === 'string' ? flags['resume'] : undefined;
+  // Loaded here, not at the top, so that --help works without the native engine.
+  const { train } = await import('../../train/train.js');
+  let summary: TrainSummary;
+  try {
+    summary = await train({ ...fromFile, ...fromFlags } as Partial<TrainConfig>, { signal: io.signal, onProgress, ...(resume ? { resume } : {}) });
+  } finally {
+    (bar as ProgressBar | null)?.finish();
+  }
+  print(summary, () => summaryText(summary));
+  return summary.stopReason === 'interrupted' ? 130 : 0;
+});

@@ -2,12 +2,13 @@
  * `facenet validate`: the LFW protocol exactly as facenet's validate_on_lfw.py computes it, on an
  * aligned LFW folder and a model, or on embeddings computed elsewhere (rows 2i, 2i+1 = pair i).
  */
-import { parseArgs, formatHelp } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
 import { validateLfw } from '../../eval/validate-lfw.js';
 import { evaluateLfw, type LfwReport } from '../../eval/lfw-protocol.js';
 import { formatLfwReport } from '../../eval/report-format.js';
+import { lfwFacts, summarizeLfw, thresholdUnusableBecause } from '../../eval/lfw-facts.js';
 import { renderRocSvg } from '../../eval/roc-plot.js';
 import { readPairs } from '../../eval/pairs.js';
 import type { DistanceMetric } from '../../eval/distance.js';
@@ -16,13 +17,14 @@ import { toFloat32 } from '../../io/raw-tensor.js';
 import { writePlot } from '../../io/plot-file.js';
 import { loadFaceModel } from '../../models/registry.js';
 import { updateModelFacts } from '../../models/model-file.js';
-import { useAllCores } from '../../tensor/index.js';
+import type { Precision } from '../../facenet.js';
 import type { FitMode, FlipMode } from '../../embed/embedder.js';
 import { FacenetError } from '../../errors.js';
 
 const spec = {
   command: 'validate',
   summary: 'LFW accuracy, VAL@FAR, AUC and EER, as facenet validate_on_lfw',
+  json: 'print the report as JSON',
   flags: {
     lfwDir: { type: 'string', help: 'aligned LFW folder (<name>/<name>_NNNN.png|jpg)' },
     pairs: { type: 'string', required: true, help: 'LFW pairs.txt' },
@@ -36,87 +38,84 @@ const spec = {
     batchSize: { type: 'number', integer: true, min: 1, default: 32, help: 'images per forward pass' },
     plot: { type: 'string', default: 'lfw-roc.svg', help: 'ROC plot file (.svg or .png); --plot none to skip' },
     saveThreshold: { type: 'boolean', help: "store the mean best threshold (and the figures) in the model file, for `facenet compare` verdicts (.safetensors models, squared L2, no flip)" },
-    json: { type: 'boolean', help: 'print the report as JSON' },
+    ...NETWORK_OPTIONS,
   },
 } as const;
 
-export const validateCommand: Command = {
-  spec,
-  async run(argv, io) {
-    const args = parseArgs(argv, spec);
-    if (args.help) {
-      io.stdout.write(formatHelp(spec));
-      return 0;
+export const validateCommand = defineCommand(spec, async (args, { io }) => {
+  const f = args.flags;
+  const metric = f.distanceMetric as DistanceMetric;
+  let report: LfwReport;
+  let settings: Record<string, unknown>;
+  let warnings: string[] = [];
+  let skippedPairs = 0;
+  if (f.saveThreshold) {
+    if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
+    const unusable = thresholdUnusableBecause({ distanceMetric: metric, subtractMean: f.subtractMean, flipped: f.flip !== 'none' });
+    if (unusable !== null) throw new FacenetError('BAD_ARGUMENT', `--save-threshold stores a squared-L2 threshold, but ${unusable}: use --distance-metric 0, no --flip, no --subtract-mean`);
+  }
+  if (f.embeddings) {
+    if (f.lfwDir || f.model) throw new FacenetError('BAD_ARGUMENT', 'give either --embeddings, or --lfw-dir with --model');
+    const raw = await readNpy(f.embeddings);
+    const pairs = (await readPairs(f.pairs)).pairs;
+    if (raw.shape.length !== 2 || raw.shape[0] !== 2 * pairs.length) {
+      throw new FacenetError(
+        'SHAPE_MISMATCH',
+        `${f.embeddings} has shape [${raw.shape}] but ${f.pairs} has ${pairs.length} pairs: expected [${2 * pairs.length}, D] (rows 2i and 2i+1 are pair i)`,
+      );
     }
-    const f = args.flags;
-    const metric = f.distanceMetric as DistanceMetric;
-    let report: LfwReport;
-    let settings: Record<string, unknown>;
-    let warnings: string[] = [];
-    if (f.embeddings) {
-      if (f.lfwDir || f.model) throw new FacenetError('BAD_ARGUMENT', 'give either --embeddings, or --lfw-dir with --model');
-      const raw = await readNpy(f.embeddings);
-      const pairs = (await readPairs(f.pairs)).pairs;
-      if (raw.shape.length !== 2 || raw.shape[0] !== 2 * pairs.length) {
-        throw new FacenetError(
-          'SHAPE_MISMATCH',
-          `${f.embeddings} has shape [${raw.shape}] but ${f.pairs} has ${pairs.length} pairs: expected [${2 * pairs.length}, D] (rows 2i and 2i+1 are pair i)`,
-        );
-      }
-      report = evaluateLfw(toFloat32(raw), pairs.map((p) => p.issame), { nrofFolds: f.nrofFolds, distanceMetric: metric, subtractMean: f.subtractMean });
-      settings = { embeddings: f.embeddings, pairsFile: f.pairs, distanceMetric: metric, subtractMean: f.subtractMean, nrofFolds: f.nrofFolds, pairsUsed: pairs.length, pairsSkipped: 0 };
-    } else {
-      if (!f.lfwDir || !f.model) throw new FacenetError('BAD_ARGUMENT', 'give --lfw-dir and --model (or --embeddings FILE.npy)');
-      useAllCores();
-      const { model, id } = await loadFaceModel(f.model);
-      const bar = new ProgressBar({ label: 'embed LFW', unit: 'img', stream: io.stderr });
-      try {
-        const v = await validateLfw(model, id, {
-          lfwDir: f.lfwDir,
-          pairsFile: f.pairs,
-          distanceMetric: metric,
-          subtractMean: f.subtractMean,
-          flip: f.flip as FlipMode,
-          fit: f.fit as FitMode,
-          nrofFolds: f.nrofFolds,
-          batchSize: f.batchSize,
-          signal: io.signal,
-          onProgress: (done, total) => {
-            bar.setTotal(total);
-            bar.update(done);
-          },
-        });
-        report = v.report;
-        settings = v.settings;
-        warnings = [
-          ...v.skipped.map((s) => `pair ${s.pairIndex + 1} (line ${s.pair.line}) skipped: ${s.missing.join(', ')} missing or unreadable`),
-          ...v.unreadable.map((u) => `unreadable image ${u.file}: ${u.reason}`),
-        ];
-      } finally {
-        bar.finish();
-        model.dispose();
-      }
+    report = evaluateLfw(toFloat32(raw), pairs.map((p) => p.issame), { nrofFolds: f.nrofFolds, distanceMetric: metric, subtractMean: f.subtractMean });
+    settings = { embeddings: f.embeddings, pairsFile: f.pairs, distanceMetric: metric, subtractMean: f.subtractMean, nrofFolds: f.nrofFolds, pairsUsed: pairs.length, pairsSkipped: 0 };
+  } else {
+    if (!f.lfwDir || !f.model) throw new FacenetError('BAD_ARGUMENT', 'give --lfw-dir and --model (or --embeddings FILE.npy)');
+    const { model, id, warnings: loadWarnings } = await loadFaceModel(f.model, networkOptions(f));
+    for (const w of loadWarnings) io.stderr.write(`validate: ${w}\n`);
+    const bar = new ProgressBar({ label: 'embed LFW', unit: 'img', stream: io.stderr });
+    try {
+      const v = await validateLfw(model, id, {
+        lfwDir: f.lfwDir,
+        pairsFile: f.pairs,
+        distanceMetric: metric,
+        subtractMean: f.subtractMean,
+        flip: f.flip as FlipMode,
+        fit: f.fit as FitMode,
+        nrofFolds: f.nrofFolds,
+        batchSize: f.batchSize,
+        signal: io.signal,
+        onProgress: (done, total) => {
+          bar.setTotal(total);
+          bar.update(done);
+        },
+      });
+      report = v.report;
+      settings = v.settings;
+      skippedPairs = v.skipped.length;
+      warnings = [
+        ...v.skipped.map((s) => `pair ${s.pairIndex + 1} (line ${s.pair.line}) skipped: ${s.missing.join(', ')} missing or unreadable`),
+        ...v.unreadable.map((u) => `unreadable image ${u.file}: ${u.reason}`),
+      ];
+    } finally {
+      bar.finish();
+      model.dispose();
     }
-    if (f.saveThreshold) {
-      if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
-      if (metric !== 0 || f.flip !== 'none' || f.subtractMean) throw new FacenetError('BAD_ARGUMENT', '--save-threshold stores a squared-L2 threshold: use --distance-metric 0, no --flip, no --subtract-mean');
-      const threshold = report.best_thresholds.reduce((a, b) => a + b, 0) / report.best_thresholds.length;
-      await updateModelFacts(f.model, { threshold, lfw: { accuracy_mean: report.accuracy_mean, accuracy_std: report.accuracy_std, val: report.val, far: report.far, auc: report.auc, eer: report.eer, pairsFile: f.pairs, pairs: report.settings.nrofPairs } });
-      io.stderr.write(`validate: stored threshold ${threshold.toFixed(4)} in ${f.model}\n`);
-    }
-    for (const w of warnings.slice(0, 20)) io.stderr.write(`validate: ${w}\n`);
-    if (warnings.length > 20) io.stderr.write(`validate: … ${warnings.length - 20} more\n`);
-    if (f.plot !== 'none') {
-      await writePlot(renderRocSvg(report, { logFar: true, title: `LFW ROC (${settings['model'] ?? settings['embeddings']})` }), f.plot);
-    }
-    const { tpr: _tpr, fpr: _fpr, ...figures } = report;
-    if (f.json) {
-      io.stdout.write(JSON.stringify({ ...figures, settings: { ...report.settings, ...settings }, plot: f.plot === 'none' ? null : f.plot }) + '\n');
-    } else {
-      io.stdout.write(formatLfwReport(report) + '\n');
-      io.stdout.write(`Model/inputs: ${JSON.stringify(settings)}\n`);
-      if (f.plot !== 'none') io.stdout.write(`ROC plot: ${f.plot}\n`);
-    }
-    return 0;
-  },
-};
+  }
+  if (f.saveThreshold) {
+    const summary = summarizeLfw(report, skippedPairs);
+    await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined) });
+    io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
+  }
+  for (const w of warnings.slice(0, 20)) io.stderr.write(`validate: ${w}\n`);
+  if (warnings.length > 20) io.stderr.write(`validate: … ${warnings.length - 20} more\n`);
+  if (f.plot !== 'none') {
+    await writePlot(renderRocSvg(report, { logFar: true, title: `LFW ROC (${settings['model'] ?? settings['embeddings']})` }), f.plot);
+  }
+  const { tpr: _tpr, fpr: _fpr, ...figures } = report;
+  if (f.json) {
+    io.stdout.write(JSON.stringify({ ...figures, settings: { ...report.settings, ...settings }, plot: f.plot === 'none' ? null : f.plot }) + '\n');
+  } else {
+    io.stdout.write(formatLfwReport(report) + '\n');
+    io.stdout.write(`Model/inputs: ${JSON.stringify(settings)}\n`);
+    if (f.plot !== 'none') io.stdout.write(`ROC plot: ${f.plot}\n`);
+  }
+  return 0;
+});

@@ -71,8 +71,9 @@ abstract class ResidualBlock extends Module implements Layer {
   protected abstract readonly up: Conv2d;
 
   constructor(
-    protected readonly scale: number,
-    protected readonly relu: boolean,
+    /** Residual scale (0.17 / 0.10 / 0.20; 1 for the last Block8); public for the ONNX exporter. */
+    readonly scale: number,
+    readonly relu: boolean,
   ) {
     super();
   }

@@ -1,0 +1,29 @@
+/** The face gallery: the public surface (see /work/notes/GALLERY-CONTRACT.md for the agreed shapes). */
+export {
+  Gallery,
+  type GalleryOptions,
+  type BulkEnrollOptions,
+  type ExportedRow,
+  type EnrollInput,
+  type EnrollFailure,
+  type EnrollResult,
+  type ImageEnrollOptions,
+  type FaceIdentification,
+  type Verification,
+} from './gallery.js';
+export { createGallery, openGallery, isPostgresUrl, type OpenGalleryOptions } from './open.js';
+export { validateSubjectName, MAX_SUBJECT_NAME } from './subject-name.js';
+export { thresholdForFar, parseRoc } from './far-threshold.js';
+export type { MatrixPrecision } from './exact-index.js';
+export type { EnrollItem } from './store.js';
+export type {
+  FaceMatch,
+  Identification,
+  SubjectSummary,
+  FaceRecord,
+  IdentifyOptions,
+  FaceSource,
+  GalleryInfo,
+  CreateGalleryInfo,
+  StoredRoc,
+} from './types.js';
