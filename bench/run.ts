@@ -27,6 +27,8 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   engine: async () => (await import('./engine.js')).runEngineSuite,
   model: async () => (await import('./model.js')).runModelSuite,
   onnx: async () => (await import('./onnx.js')).runOnnxSuite,
+  gallery: async () => (await import('./gallery.js')).runGallerySuite,
+  serve: async () => (await import('./serve.js')).runServeSuite,
 };
 
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch

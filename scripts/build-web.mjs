@@ -21,7 +21,7 @@ const guard = {
   },
 };
 
-const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'warning', plugins: [guard], absWorkingDir: root };
+const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', sourcemap: false, logLevel: 'warning', plugins: [guard], absWorkingDir: root };
 const result = await build({ ...common, entryPoints: ['src/web/index.ts'], outfile: path.join(out, 'facenet-web.js'), metafile: true });
 const bundleAsEntry = {
   name: 'demo-imports-bundle',
@@ -35,4 +35,4 @@ copyFileSync(path.join(root, 'src/web/demo/index.html'), path.join(out, 'demo', 
 const ortDist = path.join(root, 'node_modules/onnxruntime-web/dist');
 for (const f of readdirSync(ortDist)) if (/^ort-wasm-simd-threaded\.(wasm|mjs)$/.test(f)) copyFileSync(path.join(ortDist, f), path.join(out, f));
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`facenet/web: ${path.relative(root, out)}/facenet-web.js (${(bytes / 1e6).toFixed(1)} MB with source map) + onnxruntime-web wasm`);
+console.log(`facenet/web: ${path.relative(root, out)}/facenet-web.js (${(bytes / 1e6).toFixed(1)} MB) + onnxruntime-web wasm`);

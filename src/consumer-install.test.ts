@@ -178,8 +178,12 @@ test('npm pack -> offline install in a fresh project -> the README example detec
 
   // 4. the installed command: compiled JS, no tsx anywhere it could be found
   const bin = path.join(consumer, 'node_modules/.bin/facenet');
+  const version = await run(bin, ['--version'], { cwd: consumer, env });
+  assert.equal(version.stdout.trim(), pkg.version);
   const help = await run(bin, ['--help'], { cwd: consumer, env });
   assert.match(help.stdout, /Usage: facenet <command>/);
+  const embedHelp = await run(bin, ['help', 'embed'], { cwd: consumer, env });
+  assert.match(embedHelp.stdout, /Usage: facenet embed/);
   t.diagnostic(`timings ${JSON.stringify(timings)}`);
 });
 

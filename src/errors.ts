@@ -12,6 +12,7 @@ export type FacenetErrorCode =
   | 'CHECKSUM_MISMATCH' // a downloaded or cached asset has the wrong sha256
   | 'NOT_FOUND' // a path the user named does not exist
   | 'NATIVE' // libtorch raised an error
+  | 'IO' // the file system refused (full disk, read-only, permissions): the message names the path and the fix
   | 'NON_FINITE' // NaN or Inf where numbers must be finite (a diverged run, a damaged model)
   | 'DISPOSED' // a tensor or model was used after dispose()
   | 'MODEL_MISMATCH' // embeddings of one model used with a gallery (or data) of another

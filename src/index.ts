@@ -15,6 +15,7 @@ export { evaluateLfw, type LfwReport, type LfwOptions } from './eval/lfw-protoco
 export { readPairs, getLfwPaths } from './eval/pairs.js';
 export { renderRocSvg } from './eval/roc-plot.js';
 export { SvmClassifier, type Prediction } from './classify/svm-classifier.js';
+export { exportModelFile, exportMtcnnFiles, exportInceptionResnetV1, exportMtcnnNet, checkOnnxModel, encodeModel, type ExportFileOptions, type Precision } from './export/index.js';
 export { decodeImage, encodePng, type RgbImage, type ImageInput } from './io/image.js';
 export { readTorchStateDict } from './io/torch-file.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';

@@ -20,9 +20,13 @@
 import { access, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
+import { acquireDirLock } from '../io/dir-lock.js';
+import { fsError } from '../io/fs-errors.js';
+import { claimAlignSettings } from './align-settings.js';
 import { decodeImageFile, encodePng, type RgbImage } from '../io/image.js';
+import { PrefetchQueue } from '../io/prefetch-queue.js';
 import { scanImageFolder } from '../data/image-folder.js';
-import { createRandom, shuffled } from '../data/shuffle.js';
+import { createRandom, shuffled } from '../math/shuffle.js';
 import type { DetectOptions, Face, MtcnnDetector } from '../detect/index.js';
 import { alignFace, faceCropBox, resolveAlignOptions, type AlignFaceOptions } from './align-face.js';
 import { selectCentralFace } from './select-face.js';
@@ -31,6 +35,8 @@ import { FailuresLog, type AlignFailure, type AlignFailureReason } from './failu
 export interface AlignDatasetOptions extends Partial<AlignFaceOptions> {
   /** Write every detected face as <stem>_<i>.png (facenet's --detect_multiple_faces). */
   detectMultipleFaces?: boolean;
+  /** Realign every image, also those already aligned, and record the new settings (default false). */
+  overwrite?: boolean;
   /** Shuffle the images of each class (facenet's --random_order), with this seed (default: time-based). */
   randomOrder?: boolean;
   seed?: number;
@@ -77,6 +83,8 @@ export interface AlignSummary {
   failuresFile: string;
   /** Class folders without any image. */
   emptyClasses: string[];
+  /** Why failures.jsonl could not be written (the list of failures is then incomplete on disk), or null. */
+  failuresLogError: string | null;
 }
 
 interface Item {
@@ -85,8 +93,6 @@ interface Item {
   /** The file that marks the image as done (out, or <stem>_0.png with multiple faces). */
   marker: string;
 }
-
-type Decoded = { img: RgbImage } | { error: unknown };
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -128,7 +134,22 @@ export async function alignDataset(
   } catch (e) {
     throw new FacenetError('BAD_FILE', `cannot write into the output folder ${outputDir}: ${message(e)}`, { cause: e });
   }
+  // One run per folder at a time (two would redo the same images and race on the logs).
+  const lock = await acquireDirLock(outputDir, 'facenet align', '.facenet-align.lock');
+  try {
+    await claimAlignSettings(outputDir, { imageSize: align.imageSize, margin: align.margin, mode: align.mode, detectMultipleFaces: multiple }, options.overwrite ?? false);
+  } catch (e) {
+    lock.release();
+    await bbox.close().catch(() => undefined);
+    throw e;
+  }
   const failures = await FailuresLog.open(path.join(outputDir, 'failures.jsonl'));
+  let failuresLogError: string | null = null;
+  // A failed write of the failures log is remembered and reported, never swallowed (full disk).
+  const flushFailures = (force = false): Promise<void> =>
+    failures.flush(force).catch((e: unknown) => {
+      failuresLogError = (fsError(e, failures.path, 'write the failures log') ?? (e as Error)).message;
+    });
 
   // Work list, in facenet's order: classes by name, then images (sorted, or shuffled per class).
   const random = options.randomOrder ? createRandom(options.seed ?? Date.now()) : null;
@@ -148,7 +169,7 @@ export async function alignDataset(
       all.push({ file, out, marker: multiple ? numberedPath(out, 0) : out });
     }
   }
-  const done = await Promise.all(all.map((it) => exists(it.marker)));
+  const done = options.overwrite ? all.map(() => false) : await Promise.all(all.map((it) => exists(it.marker)));
   const work: Item[] = [];
   all.forEach((it, k) => {
     if (done[k]) {
@@ -176,12 +197,8 @@ export async function alignDataset(
   const progress = (): void =>
     options.onProgress?.({ done: skipped + duplicates + processed, total, skipped, aligned, failed: failed + noFace });
 
-  const decode = (it: Item): Promise<Decoded> => decodeImageFile(it.file).then((img) => ({ img }), (error: unknown) => ({ error }));
-  const queue: Promise<Decoded>[] = [];
-  let next = 0;
-  const fill = (): void => {
-    while (queue.length < prefetch && next < work.length) queue.push(decode(work[next++]!));
-  };
+  // While one image is detected, the next `prefetch` decode (libvips, on libuv's threads).
+  const queue = new PrefetchQueue((i) => decodeImageFile(work[i]!.file), prefetch, 0, work.length);
 
   // Writes the faces of one image and its log lines; never rejects.
   const finish = async (it: Item, img: RgbImage, faces: Face[]): Promise<void> => {
@@ -200,7 +217,7 @@ export async function alignDataset(
       for (let i = crops.length - 1; i >= 0; i--) await encodePng(crops[i]!, files[i]!);
     } catch (e) {
       failed++;
-      fail(it.file, 'write failed', message(e));
+      fail(it.file, 'write failed', fsError(e, it.out, 'write the aligned face')?.message ?? message(e));
       return;
     }
     const lines = chosen.map((f, i) => `${files[i]} ${faceCropBox(img, f, align.margin).join(' ')}\n`).join('');
@@ -212,7 +229,6 @@ export async function alignDataset(
 
   let pending: Promise<void> = Promise.resolve();
   try {
-    fill();
     progress();
     for (let k = 0; k < work.length; k++) {
       if (options.signal?.aborted) {
@@ -220,19 +236,20 @@ export async function alignDataset(
         break;
       }
       const it = work[k]!;
-      const decoded = await queue.shift()!;
-      fill();
-      if ('error' in decoded) {
+      let img: RgbImage;
+      try {
+        img = (await queue.take()).value;
+      } catch (error) {
         await pending;
         failed++;
         processed++;
-        fail(it.file, 'unreadable', message(decoded.error));
+        fail(it.file, 'unreadable', message(error));
         progress();
         continue;
       }
       let faces: Face[];
       try {
-        faces = detector.detect(decoded.img, { ...options.detect, order: 'probability' }); // facenet's order: by score
+        faces = detector.detect(img, { ...options.detect, order: 'probability' }); // facenet's order: by score
       } catch (e) {
         await pending;
         failed++;
@@ -249,17 +266,18 @@ export async function alignDataset(
         await bbox.write(`${it.out}\n`).catch(() => undefined);
         pending = Promise.resolve();
       } else {
-        pending = finish(it, decoded.img, faces);
+        pending = finish(it, img, faces);
       }
-      await failures.flush().catch(() => undefined);
+      await flushFailures();
       progress();
     }
     await pending;
     progress();
   } finally {
-    await Promise.allSettled(queue);
+    queue.close();
     await bbox.close().catch(() => undefined);
-    await failures.flush(true).catch(() => undefined);
+    await flushFailures(true);
+    lock.release();
   }
   const seconds = (performance.now() - t0) / 1000;
   return {
@@ -277,6 +295,7 @@ export async function alignDataset(
     imagesPerSecond: seconds > 0 ? processed / seconds : 0,
     boundingBoxesFile,
     failuresFile: failures.path,
+    failuresLogError,
     emptyClasses: scan.emptyClasses,
   };
 }

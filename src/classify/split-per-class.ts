@@ -3,7 +3,7 @@
  * trainPerClass images train and the rest test.
  */
 import type { ImageDataset } from '../data/image-folder.js';
-import { shuffled, type Random } from '../data/shuffle.js';
+import { shuffled, type Random } from '../math/shuffle.js';
 
 export function splitPerClass(ds: ImageDataset, minImages: number, trainPerClass: number, random: Random): { train: ImageDataset; test: ImageDataset } {
   const train: ImageDataset = { classes: [] };

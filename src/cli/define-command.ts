@@ -17,6 +17,7 @@
 import { parseArgs, formatHelp, type CommandSpec, type ParsedFlags, type ParsedPositionals } from './args.js';
 import type { CliIO, Command } from './command.js';
 import { FacenetError } from '../errors.js';
+import { fsError } from '../io/fs-errors.js';
 
 export interface DefinedSpec extends CommandSpec {
   /** Help text of the --json flag every command gets (what the JSON holds). */
@@ -44,9 +45,11 @@ export interface CommandContext {
 
 /** How the CLI reports an error that ends a command: one line on stderr; returns the exit code. */
 export function reportError(command: string, e: unknown, stderr: NodeJS.WritableStream): number {
-  if (e instanceof FacenetError) {
-    stderr.write(`facenet ${command}: ${e.message}\n`);
-    return e.code === 'BAD_ARGUMENT' ? 2 : 1;
+  // A file-system error nobody translated still gets one clear line with the path and the fix.
+  const known = e instanceof FacenetError ? e : fsError(e);
+  if (known) {
+    stderr.write(`facenet ${command}: ${known.message}\n`);
+    return known.code === 'BAD_ARGUMENT' ? 2 : 1;
   }
   stderr.write(`facenet ${command}: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
   return 1;

@@ -2,18 +2,41 @@
 import { COMMANDS } from './commands/index.js';
 import { reportError } from './define-command.js';
 import type { CliIO } from './command.js';
+import { readFileSync } from 'node:fs';
+
+/** The package's version, from its package.json (src/cli/ and dist/cli/ are both two levels below it). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length), 8);
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`);
-  return ['Usage: facenet <command> [options]', '', 'Commands:', ...lines, '', 'Run `facenet <command> --help` for its options.', ''].join('\n');
+  return [
+    'Usage: facenet <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `facenet help <command>` (or `facenet <command> --help`) for its options, `facenet --version` for the version.',
+    '',
+  ].join('\n');
 }
 
 export async function main(argv: readonly string[], io?: Partial<CliIO>): Promise<number> {
   const stdout = io?.stdout ?? process.stdout;
   const stderr = io?.stderr ?? process.stderr;
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    stdout.write(packageVersion() + '\n');
+    return 0;
+  }
+  if (name === 'help' && rest[0] !== undefined) {
+    // `facenet help CMD` is `facenet CMD --help`
+    name = rest[0];
+    rest = ['--help'];
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     stdout.write(usage());
     return name ? 0 : 2;

@@ -97,7 +97,7 @@ test('tty finish ends the line; log prints above the bar', () => {
   assert.ok((writes[2] as string).startsWith('\ralign'), 'bar redrawn after the message');
   advance(2000);
   bar.finish({ faces: 3 });
-  assert.equal(writes.at(-1), '\ralign done: 1/100 in 0:00:02 (2.0 s/it) faces=3\x1b[K\n');
+  assert.equal(writes.at(-1), '\ralign stopped: 1/100 in 0:00:02 (2.0 s/it) faces=3\x1b[K\n');
 });
 
 test('unknown total: count and rate only; narrow terminal: no bar and no wrapping', () => {

@@ -37,6 +37,11 @@ export interface ProgressOptions {
   plainIntervalMs?: number;
   /** Time constant of the rate's exponential smoothing (default 5 s). */
   smoothingSeconds?: number;
+  /**
+   * Items already done when the bar starts (e.g. a resumed epoch, or the step that was running
+   * when the bar was made): counted in the position, not in the rate.
+   */
+  initialDone?: number;
 }
 
 /** Minimum gap between two rate samples: shorter gaps make the instantaneous rate pure noise. */
@@ -52,6 +57,7 @@ export class ProgressBar {
   private readonly plainMs: number;
   private readonly tauSeconds: number;
   private readonly startedAt: number;
+  private readonly initialDone: number;
   private total: number | undefined;
   private doneCount = 0;
   private fields: ProgressFields = {};
@@ -78,6 +84,9 @@ export class ProgressBar {
     this.total = validTotal(opts.total);
     this.mode = opts.mode === 'tty' || opts.mode === 'plain' ? opts.mode : autoMode(this.stream, opts.env ?? process.env);
     this.startedAt = this.now();
+    this.initialDone = Number.isFinite(opts.initialDone) && opts.initialDone! > 0 ? opts.initialDone! : 0;
+    this.doneCount = this.initialDone;
+    this.sampleDone = this.initialDone;
     this.sampleAt = this.startedAt;
     this.lastPlainAt = this.startedAt;
     try {
@@ -187,9 +196,11 @@ export class ProgressBar {
   summaryLine(): string {
     const elapsed = (this.now() - this.startedAt) / 1000;
     const count = this.total === undefined ? `${this.doneCount}` : `${this.doneCount}/${this.total}`;
-    const avg = elapsed > 0 ? this.doneCount / elapsed : 0;
+    const avg = elapsed > 0 ? (this.doneCount - this.initialDone) / elapsed : 0;
     const head = this.label ? `${this.label} ` : '';
-    return `${head}done: ${count} in ${formatDuration(elapsed)} (${formatRate(avg, this.unit)})${formatFields(this.fields)}`;
+    // A bar finished short of its total (interrupted, cut off by --max-minutes) did not complete.
+    const state = this.total !== undefined && this.doneCount < this.total ? 'stopped' : 'done';
+    return `${head}${state}: ${count} in ${formatDuration(elapsed)} (${formatRate(avg, this.unit)})${formatFields(this.fields)}`;
   }
 
   private sampleRate(): void {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
 import { filterMinImages, isImageFileName, scanImageFolder, splitDataset, type ImageDataset } from './image-folder.js';
-import { createRandom } from './shuffle.js';
+import { createRandom } from '../math/shuffle.js';
 
 let root = '';
 

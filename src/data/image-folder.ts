@@ -11,7 +11,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
-import { shuffled, type Random } from './shuffle.js';
+import { shuffled, type Random } from '../math/shuffle.js';
 
 export interface ImageClass {
   name: string;

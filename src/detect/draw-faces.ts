@@ -44,3 +44,19 @@ export async function drawFaces(img: RgbImage, faces: readonly Face[], file: str
     throw new FacenetError('BAD_FILE', `cannot write the annotated image ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
+
+/**
+ * Where `facenet detect --draw DIR` writes each input's annotated copy: DIR/<name>.png, and
+ * DIR/<name>-2.png, -3, … for later inputs with the same file name (a/x.jpg and b/x.jpg), so that
+ * no input overwrites another's picture.
+ */
+export function drawOutputPaths(files: readonly string[], dir: string): string[] {
+  const used = new Set<string>();
+  return files.map((file) => {
+    const stem = path.parse(file).name;
+    let name = `${stem}.png`;
+    for (let k = 2; used.has(name); k++) name = `${stem}-${k}.png`;
+    used.add(name);
+    return path.join(dir, name);
+  });
+}

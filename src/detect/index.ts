@@ -5,4 +5,4 @@ export { faceArea, type Face, type FaceBox, type FiveLandmarks, type Point } fro
 export { pyramidScales, levelSize } from './pyramid.js';
 export type { MtcnnWeights } from '../models/mtcnn/index.js';
 export { parseThresholds } from './parse-thresholds.js';
-export { drawFaces, facesOverlaySvg } from './draw-faces.js';
+export { drawFaces, facesOverlaySvg, drawOutputPaths } from './draw-faces.js';

@@ -44,9 +44,6 @@ export class MtcnnDetector {
 
   /** Wraps networks the caller loaded (tests, custom weights). The detector then owns them. */
   static fromNets(nets: MtcnnNets, options: Partial<DetectOptions> = {}, weights: MtcnnWeights = 'facenet-pytorch'): MtcnnDetector {
-    nets.pnet.prepareInference();
-    nets.rnet.prepareInference();
-    nets.onet.prepareInference();
     return new MtcnnDetector(nets, weights, resolveDetectOptions(options));
   }
 

@@ -3,6 +3,7 @@
  * never fatal. The next batch's files are decoded (on sharp's threads) while the current one runs.
  */
 import { decodeImageFile, type RgbImage } from '../io/image.js';
+import { PrefetchQueue } from '../io/prefetch-queue.js';
 import type { Embedder } from './embedder.js';
 
 export interface EmbedFilesResult {
@@ -11,6 +12,8 @@ export interface EmbedFilesResult {
   /** Files that were embedded, in row order. */
   kept: string[];
   failures: { file: string; reason: string }[];
+  /** Embedded images that are not square, so not aligned face crops (whole photos, most likely). */
+  notSquare: string[];
   /** True when the signal stopped the job early. */
   aborted: boolean;
 }
@@ -26,9 +29,13 @@ export async function embedFiles(
   } = {},
 ): Promise<EmbedFilesResult> {
   const decode = o.decode ?? decodeImageFile;
+  const notSquare: string[] = [];
   const load = (file: string): Promise<RgbImage | Error> =>
     decode(file).then(
-      (img) => embedder.prepare(img),
+      (img) => {
+        if (img.width !== img.height) notSquare.push(file);
+        return embedder.prepare(img);
+      },
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     ).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
   const batches: string[][] = [];
@@ -36,12 +43,15 @@ export async function embedFiles(
   const chunks: Float32Array[] = [];
   const kept: string[] = [];
   const failures: { file: string; reason: string }[] = [];
-  let next = batches.length > 0 ? Promise.all(batches[0]!.map(load)) : null;
+  // While one batch is embedded, the next one decodes. load() never rejects, so neither does a batch.
+  const queue = new PrefetchQueue((b) => Promise.all(batches[b]!.map(load)), 1, 0, batches.length);
   let done = 0;
   for (let b = 0; b < batches.length; b++) {
-    if (o.signal?.aborted) return { embeddings: concat(chunks), kept, failures, aborted: true };
-    const loaded = await next!;
-    next = b + 1 < batches.length ? Promise.all(batches[b + 1]!.map(load)) : null;
+    if (o.signal?.aborted) {
+      queue.close();
+      return { embeddings: concat(chunks), kept, failures, notSquare, aborted: true };
+    }
+    const loaded = (await queue.take()).value;
     const good: RgbImage[] = [];
     loaded.forEach((r, i) => {
       const file = batches[b]![i]!;
@@ -55,7 +65,19 @@ export async function embedFiles(
     done += loaded.length;
     o.onProgress?.(done);
   }
-  return { embeddings: concat(chunks), kept, failures, aborted: false };
+  return { embeddings: concat(chunks), kept, failures, notSquare, aborted: false };
+}
+
+/**
+ * The warning for images that are not square (aligned crops are): embedding a whole photo gives a
+ * vector that identifies no one. null when every image is square.
+ */
+export function notAlignedWarning(r: Pick<EmbedFilesResult, 'notSquare' | 'kept' | 'failures'>, inputSize: number): string | null {
+  if (r.notSquare.length === 0) return null;
+  return (
+    `${r.notSquare.length} of ${r.kept.length + r.failures.length} images are not square (first: ${r.notSquare[0]}): they look like photos, not aligned face crops, ` +
+    `and their embeddings identify no one. Align them first: facenet align IN OUT --image-size ${inputSize}`
+  );
 }
 
 function concat(chunks: Float32Array[]): Float32Array {

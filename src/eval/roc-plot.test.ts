@@ -53,3 +53,17 @@ test('input checks and escaping', () => {
   assert.throws(() => renderRocSvg({ fpr, tpr }, { logFar: true, minFar: 0 }), { code: 'BAD_ARGUMENT' });
   assert.equal(escapeXml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
 });
+
+test('the FAR marker is drawn only where the pairs measure that FAR; otherwise the plot says so (issue 10, 14b)', () => {
+  // the demo's case: 60 different pairs per fold, so the curve jumps from FAR 0 to ~3e-3
+  const coarse = renderRocSvg({ fpr: [0, 0, 0.0033, 0.05, 0.2, 1], tpr: [0, 0.4, 0.55, 0.8, 0.95, 1] }, { logFar: true });
+  checkXml(coarse);
+  assert.doesNotMatch(coarse, /<circle class="mark"/);
+  assert.doesNotMatch(coarse, /<line class="mark"/);
+  assert.doesNotMatch(coarse, /TPR 0\.\d{3}/);
+  assert.match(coarse, /FAR=0\.001: not measurable with these pairs \(the smallest FAR they measure is 0\.0033\)/);
+  // a curve that never falsely accepts anything
+  assert.match(renderRocSvg({ fpr: [0, 0, 0], tpr: [0, 0.5, 1] }), /not measurable with these pairs \(no false accepts at any threshold\)/);
+  // exactly at the FAR: measurable
+  assert.match(renderRocSvg({ fpr: [0, 0.001, 1], tpr: [0, 0.7, 1] }), /FAR=0\.001: TPR 0\.700/);
+});

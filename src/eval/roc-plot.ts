@@ -92,13 +92,23 @@ export function renderRocSvg(input: RocPlotInput, options: RocPlotOptions = {}):
     if (input.auc !== undefined) title += `, AUC ${formatFixed(input.auc, 3)}`;
   }
 
-  // The marker: TPR at FAR = markFar read off the averaged curve (linear interpolation).
-  const markTpr = npInterp(markFar, fpr, tpr);
-  const mx = n2(sx(markFar));
-  const marker =
-    `<line class="mark" x1="${mx}" y1="${m.top}" x2="${mx}" y2="${m.top + ph}"/>` +
-    (Number.isFinite(markTpr) ? `<circle class="mark" cx="${mx}" cy="${n2(sy(markTpr))}" r="4"/>` : '') +
-    `<text x="${n2(sx(markFar) + 6)}" y="${m.top + 14}">FAR=${escapeXml(String(markFar))}: TPR ${formatFixed(markTpr, 3)}</text>`;
+  // The marker: TPR at FAR = markFar read off the averaged curve (linear interpolation), but only
+  // where the curve has a measured point at or below markFar. With few different pairs per fold
+  // the smallest FAR step is larger (1/60 pairs = 0.017): interpolating towards (0, 0) would draw
+  // a TPR no threshold achieves, so the plot says that the FAR cannot be measured instead.
+  const smallestFar = smallestPositive(fpr);
+  let marker: string;
+  if (smallestFar !== null && smallestFar <= markFar) {
+    const markTpr = npInterp(markFar, fpr, tpr);
+    const mx = n2(sx(markFar));
+    marker =
+      `<line class="mark" x1="${mx}" y1="${m.top}" x2="${mx}" y2="${m.top + ph}"/>` +
+      (Number.isFinite(markTpr) ? `<circle class="mark" cx="${mx}" cy="${n2(sy(markTpr))}" r="4"/>` : '') +
+      `<text x="${n2(sx(markFar) + 6)}" y="${m.top + 14}">FAR=${escapeXml(String(markFar))}: TPR ${formatFixed(markTpr, 3)}</text>`;
+  } else {
+    const why = smallestFar === null ? 'no false accepts at any threshold' : `the smallest FAR they measure is ${smallestFar.toPrecision(2)}`;
+    marker = `<text class="unmeasured" x="${m.left + 6}" y="${m.top + 14}">FAR=${escapeXml(String(markFar))}: not measurable with these pairs (${escapeXml(why)})</text>`;
+  }
 
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -115,4 +125,14 @@ export function renderRocSvg(input: RocPlotInput, options: RocPlotOptions = {}):
     marker,
     '</svg>',
   ].join('\n');
+}
+
+/** The smallest FAR > 0 on the curve, or null when there is none. */
+function smallestPositive(values: ArrayLike<number>): number | null {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > 0 && v < best) best = v;
+  }
+  return Number.isFinite(best) ? best : null;
 }

@@ -20,6 +20,12 @@ export interface GalleryOptions {
   precision?: MatrixPrecision;
   /** Detects and embeds faces for the image-level calls (a FaceNet); must be the gallery's model. */
   source?: FaceSource;
+  /**
+   * At close, save a snapshot of the search matrix beside an SQLite gallery when it has at least
+   * this many faces and changed since open (default 20000; Infinity: never). Opening then reads
+   * the snapshot and replays the change log after it.
+   */
+  snapshotMinRows?: number;
 }
 
 /** An image, or an embedding already computed by the gallery's model. */
@@ -84,6 +90,8 @@ export class Gallery {
   private source: FaceSource | null = null;
   private centroidIndex: ExactIndex | null = null;
   private closed = false;
+  private changed = false;
+  private snapshotMinRows = 20000;
 
   protected constructor(
     protected readonly store: GalleryStore,
@@ -108,8 +116,11 @@ export class Gallery {
       const names = await store.subjectNames();
       gallery = new Gallery(store, index, names);
       if (options.source) gallery.attachSource(options.source);
+      if (options.snapshotMinRows !== undefined) gallery.snapshotMinRows = options.snapshotMinRows;
+      gallery.changed = !store.loadedFromSnapshot;
       loading = false;
       for (const c of pending) await gallery.apply(c);
+      await gallery.catchUp(); // after a snapshot: the log since it
       return gallery;
     } catch (e) {
       index.dispose();
@@ -152,8 +163,10 @@ export class Gallery {
         for (const id of rows) this.index.remove(id);
         this.names.delete(c.subjectId);
         this.centroidIndex = null;
-      } else {
-        if (this.index.remove(c.faceId)) this.centroidIndex = null;
+        this.changed = true;
+      } else if (this.index.remove(c.faceId)) {
+        this.centroidIndex = null;
+        this.changed = true;
       }
     }
   }
@@ -162,6 +175,7 @@ export class Gallery {
     if (rows.faceIds.length === 0) return;
     this.index.add(rows.faceIds, rows.subjectIds, rows.embeddings);
     this.centroidIndex = null;
+    this.changed = true;
   }
 
   private async catchUp(): Promise<void> {
@@ -186,20 +200,20 @@ export class Gallery {
   }
 
   /**
-   * Bulk import: many subjects' embeddings, grouped into transactions of about
-   * facesPerTransaction faces (a subject is never split across two), with progress.
+   * Bulk import: many items (subject + embeddings), grouped into transactions of about
+   * facesPerTransaction faces; an item is never split across two. Returns distinct subjects and faces.
    */
   async enrollMany(items: readonly EnrollItem[], options: BulkEnrollOptions = {}): Promise<{ subjects: number; faces: number }> {
     const per = options.facesPerTransaction ?? 2048;
     const total = items.reduce((a, it) => a + it.embeddings.length, 0);
     let done = 0;
-    let subjects = 0;
+    const subjects = new Set<string>();
     let batch: EnrollItem[] = [];
     let batchFaces = 0;
     const flush = async () => {
       if (batch.length === 0) return;
       await this.write(batch);
-      subjects += batch.length;
+      for (const it of batch) subjects.add(it.subject);
       done += batchFaces;
       batch = [];
       batchFaces = 0;
@@ -215,7 +229,7 @@ export class Gallery {
       if (batchFaces >= per) await flush();
     }
     await flush();
-    return { subjects, faces: done };
+    return { subjects: subjects.size, faces: done };
   }
 
   private write(items: readonly EnrollItem[]) {
@@ -445,6 +459,15 @@ export class Gallery {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
+    try {
+      if (this.store.saveSnapshot && this.changed && this.index.size >= this.snapshotMinRows) {
+        await this.catchUp();
+        const ix = this.index;
+        this.store.saveSnapshot(ix.size, (r) => ix.faceIdAt(r), (r) => ix.subjectAt(r), ix.chunks());
+      }
+    } catch {
+      // a snapshot is an optimisation: failing to write one loses nothing
+    }
     this.index.dispose();
     this.centroidIndex?.dispose();
     this.centroidIndex = null;

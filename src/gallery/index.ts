@@ -11,7 +11,8 @@ export {
   type FaceIdentification,
   type Verification,
 } from './gallery.js';
-export { createGallery, openGallery, isPostgresUrl, type OpenGalleryOptions } from './open.js';
+export { createGallery, openGallery, isPostgresUrl, resolveGalleryLocation, type OpenGalleryOptions } from './open.js';
+export { readGalleryLink, writeGalleryLink } from './link-file.js';
 export { validateSubjectName, MAX_SUBJECT_NAME } from './subject-name.js';
 export { thresholdForFar, parseRoc } from './far-threshold.js';
 export type { MatrixPrecision } from './exact-index.js';

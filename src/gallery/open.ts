@@ -4,6 +4,7 @@ import { Gallery, type GalleryOptions } from './gallery.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { GalleryStore } from './store.js';
 import type { CreateGalleryInfo } from './types.js';
+import { readGalleryLink } from './link-file.js';
 
 export interface OpenGalleryOptions extends GalleryOptions, SqliteStoreOptions {}
 
@@ -30,9 +31,16 @@ export async function createGallery(location: string, info: CreateGalleryInfo, o
   return Gallery.fromStore(store, options);
 }
 
-/** Opens an existing gallery (NOT_FOUND when there is none) and loads its search matrix. */
+/** A postgres:// URL, a gallery link file's URL, or the SQLite path as given. */
+export function resolveGalleryLocation(location: string): string {
+  if (isPostgresUrl(location)) return location;
+  return readGalleryLink(location) ?? location;
+}
+
+/** Opens an existing gallery (NOT_FOUND when there is none) and loads its search matrix. A gallery link file opens the PostgreSQL gallery it names. */
 export async function openGallery(location: string, options: OpenGalleryOptions = {}): Promise<Gallery> {
   let store: GalleryStore;
+  location = resolveGalleryLocation(location);
   if (isPostgresUrl(location)) {
     const { PgStore } = await import('./pg-store.js');
     store = await PgStore.open(location);

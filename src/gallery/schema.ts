@@ -20,6 +20,8 @@ export const META = {
   roc: 'roc',
   createdAt: 'created_at',
   kind: 'kind',
+  /** A random id, so that a matrix snapshot is never applied to another gallery. */
+  galleryId: 'gallery_id',
 } as const;
 
 /** The value of meta 'kind' that marks a database as a facenet gallery. */

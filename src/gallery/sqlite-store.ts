@@ -6,6 +6,8 @@
  * old one.
  */
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readSnapshot, snapshotPath, writeSnapshot } from './matrix-snapshot.js';
 import Database from 'better-sqlite3';
 import { FacenetError } from '../errors.js';
 import { GALLERY_KIND, META, SCHEMA_VERSION } from './schema.js';
@@ -20,6 +22,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** 'full' (default): every commit is on disk; 'normal': survives a process crash, not a power cut. */
   synchronous?: 'full' | 'normal';
+  /** Read the matrix snapshot beside the file at open, when it fits (default true). */
+  useSnapshot?: boolean;
 }
 
 const TABLES_V1 = `
@@ -66,11 +70,14 @@ function blobOf(v: Float32Array): Buffer {
 export class SqliteStore implements GalleryStore {
   private lastSeq = 0;
   private dataVersion = 0;
+  loadedFromSnapshot = false;
 
   private constructor(
     private readonly db: DB,
     readonly location: string,
     readonly info: GalleryInfo,
+    private readonly galleryId: string,
+    private readonly useSnapshot: boolean,
   ) {}
 
   private guard<T>(f: () => T): T {
@@ -86,6 +93,7 @@ export class SqliteStore implements GalleryStore {
     const db = openDb(file, o, false);
     try {
       const createdAt = now();
+      const galleryId = randomUUID();
       db.transaction(() => {
         db.exec(TABLES_V1 + MIGRATE_1_TO_2);
         const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -97,8 +105,9 @@ export class SqliteStore implements GalleryStore {
         put.run(META.threshold, JSON.stringify(info.threshold));
         put.run(META.roc, JSON.stringify(info.roc ?? null));
         put.run(META.createdAt, createdAt);
-      })();
-      return new SqliteStore(db, file, { modelId: info.modelId, dim: info.dim, model: info.model, threshold: info.threshold, roc: info.roc ?? null, schemaVersion: SCHEMA_VERSION, createdAt });
+        put.run(META.galleryId, galleryId);
+      }).immediate();
+      return new SqliteStore(db, file, { modelId: info.modelId, dim: info.dim, model: info.model, threshold: info.threshold, roc: info.roc ?? null, schemaVersion: SCHEMA_VERSION, createdAt }, galleryId, o.useSnapshot ?? true);
     } catch (e) {
       db.close();
       throw sqliteError(e, file);
@@ -110,9 +119,8 @@ export class SqliteStore implements GalleryStore {
     let db: DB | undefined;
     try {
       db = openDb(file, o, true);
-      const info = readInfo(db, file);
-      const store = new SqliteStore(db, file, info);
-      return store;
+      const { info, galleryId } = readInfo(db, file);
+      return new SqliteStore(db, file, info, galleryId, o.useSnapshot ?? true);
     } catch (e) {
       db?.close();
       throw sqliteError(e, file);
@@ -132,6 +140,7 @@ export class SqliteStore implements GalleryStore {
   }
 
   async loadFaces(onChunk: (rows: StoredRows) => void): Promise<void> {
+    if (this.useSnapshot && this.loadSnapshot(onChunk)) return;
     const dim = this.info.dim;
     const CHUNK = 16384;
     this.guard(() =>
@@ -167,6 +176,26 @@ export class SqliteStore implements GalleryStore {
     );
   }
 
+  /** Rows from the snapshot when it is of this gallery and not ahead of its log; then the log replays from there. */
+  private loadSnapshot(onChunk: (rows: StoredRows) => void): boolean {
+    const maxSeq = this.guard(() => (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() as number) ?? 0);
+    let h;
+    try {
+      h = readSnapshot(snapshotPath(this.location), (x) => x.galleryId === this.galleryId && x.dim === this.info.dim && x.lastSeq <= maxSeq, onChunk);
+    } catch {
+      h = null; // unreadable snapshot: the rows are the truth
+    }
+    if (!h) return false;
+    this.lastSeq = h.lastSeq;
+    this.dataVersion = Number.NaN; // the next poll reads the log after the snapshot
+    this.loadedFromSnapshot = true;
+    return true;
+  }
+
+  saveSnapshot(rows: number, faceIdAt: (r: number) => number, subjectAt: (r: number) => number, chunks: Iterable<{ start: number; embeddings: Float32Array }>): void {
+    writeSnapshot(snapshotPath(this.location), { galleryId: this.galleryId, dim: this.info.dim, lastSeq: this.lastSeq }, rows, faceIdAt, subjectAt, chunks);
+  }
+
   async loadAdded(c: Extract<Change, { kind: 'add' }>): Promise<StoredRows> {
     return this.guard(() => {
       const rows = this.db.prepare('SELECT id, subject_id, embedding FROM faces WHERE subject_id = ? AND id BETWEEN ? AND ? ORDER BY id').raw().all(c.subjectId, c.fromFaceId, c.toFaceId) as [number, number, Buffer][];
@@ -189,9 +218,11 @@ export class SqliteStore implements GalleryStore {
       if (faceIds.length > 0) logChange.run('add', sid, item.subject, faceIds[0], faceIds[faceIds.length - 1]);
       return { subject: item.subject, subjectId: sid, faceIds };
     };
+    // BEGIN IMMEDIATE: take the write lock first (waiting up to the busy timeout), rather than
+    // failing at once when a read transaction cannot be upgraded under another writer.
     // All items of one call in one transaction: a caller that wants one transaction per subject
     // calls once per subject; bulk import groups rows to amortise the commit's fsync.
-    return this.guard(() => db.transaction(() => items.map(one))());
+    return this.guard(() => db.transaction(() => items.map(one)).immediate());
   }
 
   async subjects(): Promise<SubjectSummary[]> {
@@ -218,7 +249,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ?').run(sid);
         db.prepare('INSERT INTO changes (kind, subject_id) VALUES (?, ?)').run('removeSubject', sid);
         return { subjectId: sid, faceIds };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -233,7 +264,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ? AND NOT EXISTS (SELECT 1 FROM faces WHERE subject_id = ?)').run(sid, sid);
         db.prepare('INSERT INTO changes (kind, from_id) VALUES (?, ?)').run('removeFace', faceId);
         return true;
-      })(),
+      }).immediate(),
     );
   }
 
@@ -272,7 +303,7 @@ function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): DB {
   }
 }
 
-function readInfo(db: DB, file: string): GalleryInfo {
+function readInfo(db: DB, file: string): { info: GalleryInfo; galleryId: string } {
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").pluck().get();
   const notGallery = () => new FacenetError('BAD_FILE', `${file} is an SQLite database but not a facenet gallery (no gallery facts in it): name a gallery file, or create one with \`facenet gallery create\``);
   if (!hasMeta) throw notGallery();
@@ -286,13 +317,19 @@ function readInfo(db: DB, file: string): GalleryInfo {
     db.transaction(() => {
       if (version < 2) db.exec(MIGRATE_1_TO_2);
       db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), META.schemaVersion);
-    })();
+    }).immediate();
     m = meta();
   }
   const dim = Number(m.get(META.dim));
   const modelId = m.get(META.modelId);
   if (!modelId || !Number.isInteger(dim) || dim <= 0) throw new FacenetError('BAD_FILE', `gallery ${file} lacks its model id or embedding size: the file is damaged`);
-  return {
+  let galleryId = m.get(META.galleryId);
+  if (!galleryId) {
+    galleryId = randomUUID();
+    db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(META.galleryId, galleryId);
+    galleryId = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META.galleryId) as string;
+  }
+  const info: GalleryInfo = {
     modelId,
     dim,
     model: m.get(META.model) ?? modelId,
@@ -301,6 +338,7 @@ function readInfo(db: DB, file: string): GalleryInfo {
     schemaVersion: SCHEMA_VERSION,
     createdAt: m.get(META.createdAt) ?? '',
   };
+  return { info, galleryId };
 }
 
 function parseThreshold(v: string | undefined): number | null {

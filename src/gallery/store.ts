@@ -49,6 +49,10 @@ export interface GalleryStore {
   removeFace(faceId: number): Promise<boolean>;
   /** Changes committed by other connections since the last call (SQLite polls; PostgreSQL also pushes). */
   pollChanges(): Promise<Change[]>;
+  /** Saves the search matrix for a fast next open, where the store keeps snapshots (SQLite). */
+  saveSnapshot?(rows: number, faceIdAt: (r: number) => number, subjectAt: (r: number) => number, chunks: Iterable<{ start: number; embeddings: Float32Array }>): void;
+  /** loadFaces() read a snapshot (then pollChanges() returns what happened since it). */
+  readonly loadedFromSnapshot?: boolean;
   /** Called as soon as other processes' changes arrive, where the store can push them (PostgreSQL). */
   onChanges?: (listener: (changes: Change[]) => void) => void;
   close(): Promise<void>;

@@ -20,7 +20,6 @@ export abstract class Module {
     return t;
   }
 
-  /** Registers persistent state that is not trained (batch-norm running statistics). */
   /**
    * Swaps a registered parameter for another tensor (e.g. the same values in channels_last layout).
    * Do it before an optimiser is created over the parameters: the optimiser holds the old tensor.
@@ -32,6 +31,7 @@ export abstract class Module {
     return t;
   }
 
+  /** Registers persistent state that is not trained (batch-norm running statistics). */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     keep(t);
     this.ownBuffers.set(name, t);

@@ -3,7 +3,6 @@
  * metrics, JSON errors, the OpenAPI document and the static web page. No sockets here: server.ts
  * listens; tests may also call `app.inject`.
  */
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -16,7 +15,11 @@ import { jsonBodySchema } from './schemas.js';
 import type { RouteDef, ServeContext } from './route.js';
 import type { ApiKeyStore } from './api-keys.js';
 
-export const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+/**
+ * The page's static files, found from the package root so that the same path works from src/
+ * (tsx) and from dist/ (the build copies no non-TS files; package.json "files" ships src/serve/web/).
+ */
+export const WEB_DIR = fileURLToPath(new URL('../../src/serve/web/', import.meta.url));
 
 export interface AppOptions {
   ctx: ServeContext;

@@ -82,3 +82,11 @@ export async function rssOf(pid: number): Promise<number> {
   if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(kb[1]) * 1024;
 }
+
+/** A multipart body with one image field, as bytes plus its content-type header (for autocannon). */
+export async function multipartBody(image: Buffer, field = 'image'): Promise<{ body: Buffer; contentType: string }> {
+  const form = new FormData();
+  form.append(field, new Blob([image], { type: 'image/jpeg' }), 'photo.jpg');
+  const req = new Request('http://127.0.0.1/', { method: 'POST', body: form });
+  return { body: Buffer.from(await req.arrayBuffer()), contentType: req.headers.get('content-type')! };
+}

@@ -1,7 +1,8 @@
 /**
  * A loopback static file server for the browser tests and the browser bench: URL prefixes mapped
  * to folders, the MIME types onnxruntime-web needs (application/wasm), and the cross-origin
- * isolation headers (COOP/COEP) that let wasm use threads. Binds 127.0.0.1 on a free port.
+ * isolation headers (COOP/COEP) that let wasm use threads. Binds 127.0.0.1 (on a free port unless
+ * one is given). Used by the browser tests, the browser bench and scripts/web-demo.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -24,7 +25,7 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(mounts: Record<string, string>, opts: { isolated?: boolean } = {}): Promise<StaticServer> {
+export async function serveStatic(mounts: Record<string, string>, opts: { isolated?: boolean; port?: number } = {}): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -49,7 +50,7 @@ export async function serveStatic(mounts: Record<string, string>, opts: { isolat
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FacenetError } from '../errors.js';
+import { fsError } from '../io/fs-errors.js';
 
 export const RUN_FILES = Object.freeze({
   config: 'config.json',
@@ -32,10 +33,10 @@ export async function createRunDir(base: string, name: string | null = null, now
     if (existsSync(path.join(dir, 'checkpoint.safetensors'))) {
       throw new FacenetError('BAD_ARGUMENT', `run folder ${dir} already holds a run: continue it with --resume ${dir}, or pick another --run-name`);
     }
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, dir, 'create the run folder') ?? err));
     return dir;
   }
-  await mkdir(base, { recursive: true });
+  await mkdir(base, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, path.resolve(base), 'create the runs folder (--logs-base-dir)') ?? err));
   const stamp = runName(now);
   for (let i = 1; ; i++) {
     const dir = path.resolve(base, i === 1 ? stamp : `${stamp}-${i}`);
@@ -43,7 +44,7 @@ export async function createRunDir(base: string, name: string | null = null, now
       await mkdir(dir);
       return dir;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(err, dir, 'create the run folder') ?? err;
     }
   }
 }

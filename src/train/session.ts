@@ -9,6 +9,9 @@ import path from 'node:path';
 import { getNumThreads, resolvePrecision, setNumThreads, useAllCores } from '../tensor/index.js';
 import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
 import { FacenetError } from '../errors.js';
+import { acquireDirLock } from '../io/dir-lock.js';
+import { fsError } from '../io/fs-errors.js';
+import { checkOutputDir } from '../io/output-path.js';
 import { FROZEN_ON_RESUME, resolveTrainConfig, type TrainConfig } from './config.js';
 import { readCheckpoint } from './checkpoint.js';
 import type { LoopState, TrainOptions } from './events.js';
@@ -86,9 +89,20 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   if (lfw && lfw.skippedPairs > 0) warn(`LFW check: ${lfw.skippedPairs} pairs skipped (images missing under ${config.lfwDir})`);
 
   const runDir = options.resume ? path.resolve(options.resume) : await createRunDir(config.logsBaseDir, config.runName);
-  await writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
-  // A fresh run in a reused named folder starts a fresh metrics file.
-  const { log: metrics, history: records } = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0);
+  // One process per run folder: a second `train --run-name dup` (or --resume) would overwrite its model.
+  const lock = await acquireDirLock(runDir, 'facenet train', '.facenet-train.lock');
+  let metrics: MetricsLog;
+  let records;
+  try {
+    await checkOutputDir(runDir, 'the run folder');
+    const configFile = path.join(runDir, RUN_FILES.config);
+    await writeJsonAtomic(configFile, config).catch((err: unknown) => Promise.reject(fsError(err, configFile, 'write the run config') ?? err));
+    // A fresh run in a reused named folder starts a fresh metrics file.
+    ({ log: metrics, history: records } = await MetricsLog.open(path.join(runDir, RUN_FILES.metrics), checkpoint ? state.step : 0));
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const history = new MetricHistory();
   for (const r of records) history.add(r);
 
@@ -106,6 +120,7 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   } catch (err) {
     metrics.close();
     setNumThreads(previousThreads);
+    lock.release();
     throw err;
   }
   const saved = checkpoint?.tensors.get('triplets');
@@ -128,6 +143,7 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
       metrics.close();
       disposeTrainingModel(tm);
       setNumThreads(previousThreads);
+      lock.release();
     },
   };
 }

@@ -4,7 +4,7 @@
  * Everything is a function of the step number, so a resumed run restarts the queue at its step.
  */
 import { loadBatch, type BatchLoaderOptions, type LoadedBatch, type SampleRef } from '../data/batch-loader.js';
-import { PrefetchQueue, type Taken } from '../data/prefetch-queue.js';
+import { PrefetchQueue, type Taken } from '../io/prefetch-queue.js';
 import { EpochOrder, mixSeed, STREAM } from '../data/sample-order.js';
 import type { LabelledImages } from '../data/training-set.js';
 import type { TrainConfig } from './config.js';

@@ -10,7 +10,7 @@
  * later is dropped from its batch).
  */
 import { loadBatch, type LoadedBatch, type SampleRef } from '../data/batch-loader.js';
-import { PrefetchQueue, type Taken } from '../data/prefetch-queue.js';
+import { PrefetchQueue, type Taken } from '../io/prefetch-queue.js';
 import { mixSeed, STREAM } from '../data/sample-order.js';
 import type { TrainingSet } from '../data/training-set.js';
 import { samplePeople, selectTriplets } from '../data/triplet-selection.js';

@@ -21,15 +21,15 @@ writeFileSync(path.join(input, 'Bad', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0x
 test('facenet align: --json summary, progress on stderr, 160 px crops; a rerun skips everything', async () => {
   const out = path.join(dir, 'out');
   const r = await runCli(['align', input, out, '--image-size', '160', '--margin', '32', '--json']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 3, r.stderr); // one image failed: exit 3 (documented in --help)
   const s = JSON.parse(r.stdout);
   assert.deepEqual([s.images, s.aligned, s.failed, s.noFace, s.interrupted], [3, 2, 1, 0, false]);
   assert.match(r.stderr, /align done: 3\/3 in .* (img\/s|s\/img)/);
   assert.match(r.stderr, /align: .*broken\.jpg: unreadable: /);
   const meta = await sharp(path.join(out, 'Anthony_Hopkins', 'Anthony_Hopkins_0002.png')).metadata();
   assert.deepEqual([meta.width, meta.height], [160, 160]);
-  const again = await runCli(['align', input, out]);
-  assert.equal(again.code, 0, again.stderr);
+  const again = await runCli(['align', input, out, '--image-size', '160', '--margin', '32']);
+  assert.equal(again.code, 3, again.stderr);
   assert.match(again.stdout, /^Total number of images: 3\nNumber of successfully aligned images: 0\nskipped \(already aligned\): 2, no face: 0, other failures: 1/);
 });
 

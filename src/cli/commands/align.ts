@@ -6,7 +6,7 @@
 import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
-import { alignDataset, ALIGN_MODES, DEFAULT_ALIGN_OPTIONS, type AlignMode } from '../../align/index.js';
+import { alignDataset, ALIGN_MODES, DEFAULT_ALIGN_OPTIONS, type AlignMode, type AlignSummary } from '../../align/index.js';
 import { MtcnnDetector, parseThresholds, DEFAULT_DETECT_OPTIONS } from '../../detect/index.js';
 import { MTCNN_WEIGHTS, type MtcnnWeights } from '../../models/mtcnn/index.js';
 
@@ -15,7 +15,10 @@ const spec = {
   json: 'print a JSON summary on stdout',
   summary:
     "Detect, crop and resize every face of a class-per-folder dataset, as facenet's align_dataset_mtcnn.py: " +
-    'OUTPUT_DIR/<class>/<name>.png, bounding_boxes_XXXXX.txt and failures.jsonl. A rerun skips images already aligned.',
+    'OUTPUT_DIR/<class>/<name>.png, bounding_boxes_XXXXX.txt and failures.jsonl. A rerun skips images already aligned ' +
+    '(with the same settings: they are recorded in align-settings.json). Exit codes: 0 every image aligned; ' +
+    '3 some images failed (no face, unreadable, write errors: see failures.jsonl), the others were aligned; ' +
+    '1 no image could be aligned, or failures.jsonl could not be written; 2 bad arguments or settings; 130 interrupted.',
   positionals: [
     { name: 'inputDir', help: 'dataset folder: one sub-folder of images per class' },
     { name: 'outputDir', help: 'where the aligned images go (same class folders)' },
@@ -35,6 +38,7 @@ const spec = {
     thresholds: { type: 'string', default: DEFAULT_DETECT_OPTIONS.thresholds.join(','), help: 'P-Net, R-Net and O-Net probability thresholds' },
     factor: { type: 'number', min: 0.01, max: 0.99, default: DEFAULT_DETECT_OPTIONS.factor, help: 'scale step of the image pyramid' },
     weights: { type: 'string', choices: MTCNN_WEIGHTS, default: 'facenet-pytorch', help: 'MTCNN weights (same values either way)' },
+    overwrite: { type: 'boolean', help: 'realign every image, also those already aligned (needed to change --image-size, --margin, --align in an existing folder)' },
     ...NETWORK_OPTIONS,
   },
 } as const;
@@ -53,6 +57,7 @@ export const alignCommand = defineCommand(spec, async (args, { io }) => {
       mode: f.align as AlignMode,
       detectMultipleFaces: f.detectMultipleFaces,
       randomOrder: f.randomOrder,
+      overwrite: f.overwrite,
       signal: io.signal,
       onProgress: (p) => {
         bar.setTotal(p.total);
@@ -81,5 +86,25 @@ export const alignCommand = defineCommand(spec, async (args, { io }) => {
     io.stderr.write('align: interrupted; rerun the same command to continue where it stopped\n');
     return 130;
   }
-  return 0;
+  return alignExitCode(summary, io.stderr);
 });
+
+/** Exit code 0 / 3 / 1 as the help text documents, with a summary on stderr that cannot be missed. */
+export const ALIGN_EXIT = { ok: 0, someFailed: 3, noneAligned: 1 } as const;
+
+function alignExitCode(s: AlignSummary, stderr: NodeJS.WritableStream): number {
+  const failed = s.failed + s.noFace;
+  if (s.failuresLogError) {
+    stderr.write(`align: ERROR: ${s.failuresLogError}; the list of failed images on disk is incomplete\n`);
+    return ALIGN_EXIT.noneAligned;
+  }
+  if (s.processed > 0 && s.aligned === 0 && s.skipped === 0) {
+    stderr.write(`align: FAILED: none of the ${s.processed} images could be aligned (${s.noFace} without a face, ${s.failed} other failures; see ${s.failuresFile})\n`);
+    return ALIGN_EXIT.noneAligned;
+  }
+  if (failed > 0) {
+    stderr.write(`align: ${failed} of ${s.processed + s.skipped} images failed (${s.noFace} without a face, ${s.failed} other failures; see ${s.failuresFile}); the others are aligned (exit code 3)\n`);
+    return ALIGN_EXIT.someFailed;
+  }
+  return ALIGN_EXIT.ok;
+}

@@ -3,20 +3,22 @@
  * DIR is a class-per-folder tree of aligned faces; predict also takes loose image files (no
  * accuracy then).
  */
-import { readFile, writeFile, rename, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import type { CliIO } from '../command.js';
 import { ProgressBar } from '../progress.js';
 import { scanImageFolder, filterMinImages, type ImageDataset } from '../../data/image-folder.js';
-import { createRandom } from '../../data/shuffle.js';
+import { createRandom } from '../../math/shuffle.js';
 import { splitPerClass } from '../../classify/split-per-class.js';
 import { SvmClassifier } from '../../classify/svm-classifier.js';
 import { Embedder } from '../../embed/embedder.js';
-import { embedFiles } from '../../embed/embed-files.js';
+import { embedFiles, notAlignedWarning } from '../../embed/embed-files.js';
+import { checkOutputFile } from '../../io/output-path.js';
 import { loadFaceModel, type FaceModel } from '../../models/registry.js';
 import { FacenetError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/fs-util.js';
 
 const spec = {
   command: 'classify',
@@ -70,6 +72,8 @@ async function embedAll(files: string[], m: FaceModel, batchSize: number, io: Cl
   try {
     const r = await embedFiles(files, embedder, { signal: io.signal, onProgress: (n) => bar.update(n) });
     for (const f of r.failures) io.stderr.write(`classify: skipped ${f.file}: ${f.reason}\n`);
+    const notAligned = notAlignedWarning(r, m.model.config.inputSize);
+    if (notAligned) io.stderr.write(`classify: ${notAligned}\n`);
     return { ...r, dim: embedder.dim };
   } finally {
     bar.finish();
@@ -90,7 +94,15 @@ export const classifyCommand = defineCommand(spec, async (args, { io }) => {
     } catch {
       throw new FacenetError('NOT_FOUND', `classifier ${f.classifier} not found: make one with \`facenet classify train\``);
     }
-    clf = SvmClassifier.fromJSON(JSON.parse(text), f.classifier);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new FacenetError('BAD_FILE', `classifier ${f.classifier} is not valid JSON (${(e as Error).message}): the file is damaged; train it again with \`facenet classify train\``);
+    }
+    clf = SvmClassifier.fromJSON(json, f.classifier);
+  } else {
+    await checkOutputFile(f.classifier, '--classifier', { mkdir: true });
   }
   const m = await loadFaceModel(f.model, networkOptions(f));
   for (const w of m.warnings) io.stderr.write(`classify: ${w}\n`);
@@ -105,9 +117,7 @@ export const classifyCommand = defineCommand(spec, async (args, { io }) => {
       const classNames = [...new Set(r.kept.map((k) => labelOf.get(k)!))].sort();
       const index = new Map(classNames.map((c, i) => [c, i]));
       const trained = SvmClassifier.train(r.embeddings, r.kept.map((k) => index.get(labelOf.get(k)!)!), classNames as string[], { dim: r.dim, model: m.id });
-      const tmp = `${f.classifier}.tmp-${process.pid}`;
-      await writeFile(tmp, JSON.stringify(trained.toJSON()));
-      await rename(tmp, f.classifier);
+      await writeFileAtomic(f.classifier, JSON.stringify(trained.toJSON()));
       trained.dispose();
       const summary = { classifier: path.resolve(f.classifier), classes: classNames.length, images: r.kept.length, skipped: r.failures.length, model: m.id };
       io.stdout.write(f.json ? JSON.stringify(summary) + '\n' : `trained a linear SVM on ${r.kept.length} images of ${classNames.length} classes; saved ${f.classifier}\n`);

@@ -7,11 +7,13 @@
  */
 import path from 'node:path';
 import { defineCommand } from '../define-command.js';
+import { checkOutputDir } from '../../io/output-path.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import type { CliIO } from '../command.js';
 import { listImages } from '../../embed/list-images.js';
 import { decodeImageFile, type RgbImage } from '../../io/image.js';
-import { MtcnnDetector, drawFaces, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
+import { PrefetchQueue } from '../../io/prefetch-queue.js';
+import { MtcnnDetector, drawFaces, drawOutputPaths, parseThresholds, DEFAULT_DETECT_OPTIONS, type Face } from '../../detect/index.js';
 import { MTCNN_WEIGHTS, type MtcnnWeights } from '../../models/mtcnn/index.js';
 
 const spec = {
@@ -85,45 +87,48 @@ export const detectCommand = defineCommand(spec, async (args, { io }) => {
   const detect = { minFaceSize: f.minFaceSize, thresholds: parseThresholds(f.thresholds), factor: f.factor };
   const { files, errors: listErrors } = await expand(args.positionals.images, io);
   let errors = listErrors;
+  if (f.draw !== undefined) await checkOutputDir(f.draw, '--draw', { mkdir: true });
+  const drawPaths = f.draw !== undefined ? drawOutputPaths(files, f.draw) : [];
   const detector = await MtcnnDetector.load({ weights: f.weights as MtcnnWeights, detect, ...networkOptions(f) });
   const records: DetectionRecord[] = [];
+  // Decode one image ahead, on libvips' threads, while the current one is detected.
+  const queue = new PrefetchQueue((i) => decodeImageFile(files[i]!), 1, 0, files.length);
   try {
-    // Decode one image ahead, on libvips' threads, while the current one is detected.
-    const decode = (file: string) => decodeImageFile(file).then((img) => ({ img }), (error: unknown) => ({ error }));
-    let next = files.length > 0 ? decode(files[0]!) : null;
     for (let i = 0; i < files.length; i++) {
       if (io.signal.aborted) break;
       const file = files[i]!;
-      const decoded = await next!;
-      next = i + 1 < files.length ? decode(files[i + 1]!) : null;
-      if ('error' in decoded) {
+      let img: RgbImage;
+      try {
+        img = (await queue.take()).value;
+      } catch (error) {
         errors++;
-        io.stderr.write(`facenet detect: ${(decoded.error as Error).message ?? String(decoded.error)}\n`);
+        io.stderr.write(`facenet detect: ${(error as Error).message ?? String(error)}\n`);
         continue;
       }
       let faces: Face[];
       try {
-        faces = detector.detect(decoded.img);
+        faces = detector.detect(img);
       } catch (e) {
         errors++;
         io.stderr.write(`facenet detect: ${file}: face detection failed: ${(e as Error).message}\n`);
         continue;
       }
-      const rec = toRecord(file, decoded.img, faces);
+      const rec = toRecord(file, img, faces);
       records.push(rec);
       if (!f.json) io.stdout.write(formatTable(rec));
       if (f.draw !== undefined) {
-        const out = path.join(f.draw, `${path.parse(file).name}.png`);
+        const out = drawPaths[i]!;
         try {
-          await drawFaces(decoded.img, faces, out);
+          await drawFaces(img, faces, out);
+          io.stderr.write(`detect: drew ${faces.length} face${faces.length === 1 ? '' : 's'} of ${file} into ${out}\n`);
         } catch (e) {
           errors++;
           io.stderr.write(`facenet detect: ${(e as Error).message}\n`);
         }
       }
     }
-    await next?.catch(() => undefined);
   } finally {
+    queue.close();
     detector.dispose();
   }
   if (f.json) io.stdout.write(JSON.stringify(records, null, 1) + '\n');

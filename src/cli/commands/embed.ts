@@ -1,14 +1,14 @@
 /** `facenet embed`: aligned face images -> float32 [N, D] .npy plus a JSON sidecar naming the rows. */
 import path from 'node:path';
-import { writeFile, rename, mkdir } from 'node:fs/promises';
 import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
 import { listImages } from '../../embed/list-images.js';
 import { Embedder, type FitMode, type FlipMode } from '../../embed/embedder.js';
 import { loadFaceModel } from '../../models/registry.js';
-import { embedFiles } from '../../embed/embed-files.js';
-import { writeNpy } from '../../io/npy.js';
+import { embedFiles, notAlignedWarning } from '../../embed/embed-files.js';
+import { sidecarPath, writeEmbeddingsPair } from '../../embed/embeddings-file.js';
+import { checkOutputFile } from '../../io/output-path.js';
 import { FacenetError } from '../../errors.js';
 
 export const embedCommand = defineCommand(
@@ -19,7 +19,7 @@ export const embedCommand = defineCommand(
     positionals: [{ name: 'inputs', help: 'aligned face images or folders of them', variadic: true }],
     flags: {
       model: { type: 'string', required: true, help: "model name (vggface2, casia-webface) or file (.safetensors from `facenet train`, or a facenet-pytorch .pt)" },
-      out: { type: 'string', required: true, help: 'output .npy file; FILE.json beside it lists the images in row order' },
+      out: { type: 'string', required: true, help: 'output E.npy; its sidecar E.json (same name, .json instead of .npy) lists the images in row order. Both are replaced only when the run succeeds' },
       flip: { type: 'string', choices: ['none', 'concat', 'sum'], default: 'none', help: "add the mirrored image: 'concat' as facenet (2D columns), 'sum' as insightface" },
       fit: { type: 'string', choices: ['crop', 'resize'], default: 'crop', help: "images of another size: centre 'crop'/pad (facenet's evaluation) or 'resize'" },
       batchSize: { type: 'number', integer: true, min: 1, default: 16, help: 'images per forward pass' },
@@ -30,6 +30,8 @@ export const embedCommand = defineCommand(
     const { model: modelName, out, flip, fit, batchSize } = flags;
     if (!out.endsWith('.npy')) throw new FacenetError('BAD_ARGUMENT', `--out must name a .npy file, got ${out}`);
     const files = await listImages(positionals.inputs);
+    await checkOutputFile(out, '--out', { mkdir: true });
+    await checkOutputFile(sidecarPath(out), '--out (sidecar)', { mkdir: true });
     const { model, id, precision, warnings } = await loadFaceModel(modelName, networkOptions(flags));
     for (const w of warnings) ctx.warn(w);
     const embedder = new Embedder(model, { batchSize, flip: flip as FlipMode, fit: fit as FitMode });
@@ -46,25 +48,25 @@ export const embedCommand = defineCommand(
       return 130;
     }
     const { embeddings: matrix, kept, failures } = result;
-    await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    await writeNpy(out, { dtype: 'float32', shape: [kept.length, embedder.dim], data: matrix });
-    const sidecar = {
+    for (const f of failures) ctx.warn(`skipped ${f.file}: ${f.reason}`);
+    const notAligned = notAlignedWarning(result, model.config.inputSize);
+    if (notAligned) ctx.warn(notAligned);
+    if (kept.length === 0) {
+      throw new FacenetError('BAD_IMAGE', `none of the ${files.length} images could be embedded; ${out} and ${sidecarPath(out)} were not written (earlier files, if any, are unchanged)`);
+    }
+    const written = await writeEmbeddingsPair(out, matrix, {
       model: id,
       config: model.config,
       precision,
       flip,
       fit,
-      rows: kept.length,
       dim: embedder.dim,
       images: kept.map((f) => path.resolve(f)),
       failures,
-    };
-    const jsonPath = out.replace(/\.npy$/, '.json');
-    await writeFile(jsonPath + '.tmp', JSON.stringify(sidecar, null, 2) + '\n');
-    await rename(jsonPath + '.tmp', jsonPath);
-    for (const f of failures) ctx.warn(`skipped ${f.file}: ${f.reason}`);
+    });
+    const jsonPath = written.json;
     const summary = { out, json: jsonPath, rows: kept.length, dim: embedder.dim, failures: failures.length, model: id, precision };
     ctx.print(summary, () => `wrote ${kept.length} x ${embedder.dim} embeddings to ${out} (${failures.length} images skipped)\n`);
-    return failures.length > 0 && kept.length === 0 ? 1 : 0;
+    return 0;
   },
 );

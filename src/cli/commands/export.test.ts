@@ -48,6 +48,7 @@ test('facenet export: bad input gets clear errors and writes nothing', async () 
     const cases: [string[], RegExp][] = [
       [['export', notModel, '--out', out], /weights\.pt/],
       [['export', path.join(dir, 'notes.txt'), '--out', out], /neither a known name .* nor an existing file/],
+      [['export', path.join(ZOO, 'mtcnn', 'pnet.pt'), '--out', out], /pnet\.pt do not fit the model: missing keys: conv2d_1a/],
       [['export', path.join(FIXTURES, 'inception-resnet-v1', 'random-weights.pt'), '--variant', 'inception-resnet-v9', '--out', out], /unknown model variant 'inception-resnet-v9'/],
       [['export', path.join(FIXTURES, 'inception-resnet-v1', 'random-weights.pt'), '--opset', '5', '--out', out], /--opset 5 is below what the graph needs/],
       [['export', '--mtcnn', '--opset', '12', '--out', dir], /--opset 12 is below what the graph needs: Softmax .* needs opset 13/],

@@ -185,7 +185,9 @@ export const trainCommand = defineCommand(spec, async ({ flags, argv }, { io, pr
   const onProgress = (e: TrainEvent) => {
     if (e.type === 'start') batchSize = e.config.batchSize;
     if (e.type === 'step') {
-      if (!bar) bar = new ProgressBar({ label: `epoch ${e.epoch}/${e.maxEpochs}`, total: e.epochSize * batchSize, unit: 'img', stream: io.stderr });
+      // Made after the epoch's first step: that step's images are its start, not its rate (else
+      // the first tick reads ~100,000 img/s).
+      if (!bar) bar = new ProgressBar({ label: `epoch ${e.epoch}/${e.maxEpochs}`, total: e.epochSize * batchSize, unit: 'img', stream: io.stderr, initialDone: e.batchInEpoch * batchSize });
       const fields: Record<string, number | string> = { step: e.step, loss: e.loss };
       if (e.accuracy !== null) fields['acc'] = e.accuracy;
       fields['lr'] = e.lr;

@@ -20,6 +20,11 @@ import { updateModelFacts } from '../../models/model-file.js';
 import type { Precision } from '../../facenet.js';
 import type { FitMode, FlipMode } from '../../embed/embedder.js';
 import { FacenetError } from '../../errors.js';
+import { existsSync } from 'node:fs';
+import { checkOutputFile } from '../../io/output-path.js';
+import { readEmbeddingsPair, sidecarPath } from '../../embed/embeddings-file.js';
+import { gatherRows, pairRowsFromImages } from '../../eval/pairs-from-embeddings.js';
+import { checkLfwRun, DEFAULT_MAX_SKIPPED, formatPairsHeadline, percent, singleClassFoldWarnings } from '../../eval/lfw-run-check.js';
 
 const spec = {
   command: 'validate',
@@ -29,7 +34,8 @@ const spec = {
     lfwDir: { type: 'string', help: 'aligned LFW folder (<name>/<name>_NNNN.png|jpg)' },
     pairs: { type: 'string', required: true, help: 'LFW pairs.txt' },
     model: { type: 'string', help: 'model name or file (with --lfw-dir)' },
-    embeddings: { type: 'string', help: 'float32 [2N, D] .npy of embeddings in pairs order, instead of --lfw-dir/--model' },
+    embeddings: { type: 'string', help: "embeddings instead of --lfw-dir/--model: `facenet embed`'s E.npy (its sidecar E.json maps pair images to rows), or a float32 [2N, D] .npy in pairs order (no sidecar)" },
+    maxSkipped: { type: 'number', min: 0, max: 1, default: DEFAULT_MAX_SKIPPED, help: 'fail (exit 1) when more than this share of the pairs is skipped (missing or unreadable images)' },
     distanceMetric: { type: 'number', integer: true, min: 0, max: 1, default: 0, help: '0 = squared L2 (facenet default), 1 = arccos(cos)/pi' },
     subtractMean: { type: 'boolean', help: "subtract the training folds' mean embedding" },
     flip: { type: 'string', choices: ['none', 'concat', 'sum'], default: 'none', help: "mirrored images too: 'concat' (facenet) or 'sum' (insightface)" },
@@ -49,6 +55,8 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
   let settings: Record<string, unknown>;
   let warnings: string[] = [];
   let skippedPairs = 0;
+  let issame: boolean[];
+  if (f.plot !== 'none') await checkOutputFile(f.plot, '--plot', { mkdir: true });
   if (f.saveThreshold) {
     if (!f.model || !f.model.endsWith('.safetensors')) throw new FacenetError('BAD_ARGUMENT', '--save-threshold needs --model FILE.safetensors');
     const unusable = thresholdUnusableBecause({ distanceMetric: metric, subtractMean: f.subtractMean, flipped: f.flip !== 'none' });
@@ -56,16 +64,31 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
   }
   if (f.embeddings) {
     if (f.lfwDir || f.model) throw new FacenetError('BAD_ARGUMENT', 'give either --embeddings, or --lfw-dir with --model');
-    const raw = await readNpy(f.embeddings);
     const pairs = (await readPairs(f.pairs)).pairs;
-    if (raw.shape.length !== 2 || raw.shape[0] !== 2 * pairs.length) {
-      throw new FacenetError(
-        'SHAPE_MISMATCH',
-        `${f.embeddings} has shape [${raw.shape}] but ${f.pairs} has ${pairs.length} pairs: expected [${2 * pairs.length}, D] (rows 2i and 2i+1 are pair i)`,
-      );
+    let matrix: Float32Array;
+    if (existsSync(sidecarPath(f.embeddings))) {
+      const pair = await readEmbeddingsPair(f.embeddings);
+      const found = pairRowsFromImages(pairs, pair.sidecar.images);
+      matrix = gatherRows(pair.matrix, pair.dim, found.rows);
+      issame = found.issame;
+      skippedPairs = found.skipped.length;
+      warnings = found.skipped.map((i) => `pair ${i + 1} (line ${pairs[i]!.line}) skipped: an image is not in ${sidecarPath(f.embeddings!)}`);
+    } else {
+      const raw = await readNpy(f.embeddings);
+      if (raw.shape.length !== 2 || raw.shape[0] !== 2 * pairs.length) {
+        throw new FacenetError(
+          'SHAPE_MISMATCH',
+          `${f.embeddings} has shape [${raw.shape}] but ${f.pairs} has ${pairs.length} pairs: expected [${2 * pairs.length}, D] (rows 2i and 2i+1 are pair i), or give \`facenet embed\`'s output with its sidecar`,
+        );
+      }
+      matrix = toFloat32(raw);
+      issame = pairs.map((p) => p.issame);
     }
-    report = evaluateLfw(toFloat32(raw), pairs.map((p) => p.issame), { nrofFolds: f.nrofFolds, distanceMetric: metric, subtractMean: f.subtractMean });
-    settings = { embeddings: f.embeddings, pairsFile: f.pairs, distanceMetric: metric, subtractMean: f.subtractMean, nrofFolds: f.nrofFolds, pairsUsed: pairs.length, pairsSkipped: 0 };
+    if (issame.length < f.nrofFolds) {
+      throw new FacenetError('BAD_ARGUMENT', `only ${issame.length} of ${pairs.length} pairs have embeddings in ${f.embeddings}: too few for ${f.nrofFolds} folds`);
+    }
+    report = evaluateLfw(matrix, issame, { nrofFolds: f.nrofFolds, distanceMetric: metric, subtractMean: f.subtractMean });
+    settings = { embeddings: f.embeddings, pairsFile: f.pairs, distanceMetric: metric, subtractMean: f.subtractMean, nrofFolds: f.nrofFolds, pairsUsed: issame.length, pairsSkipped: skippedPairs };
   } else {
     if (!f.lfwDir || !f.model) throw new FacenetError('BAD_ARGUMENT', 'give --lfw-dir and --model (or --embeddings FILE.npy)');
     const { model, id, warnings: loadWarnings } = await loadFaceModel(f.model, networkOptions(f));
@@ -90,6 +113,7 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
       report = v.report;
       settings = v.settings;
       skippedPairs = v.skipped.length;
+      issame = v.issame;
       warnings = [
         ...v.skipped.map((s) => `pair ${s.pairIndex + 1} (line ${s.pair.line}) skipped: ${s.missing.join(', ')} missing or unreadable`),
         ...v.unreadable.map((u) => `unreadable image ${u.file}: ${u.reason}`),
@@ -99,23 +123,44 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
       model.dispose();
     }
   }
+  const check = checkLfwRun(issame, skippedPairs, f.nrofFolds, f.maxSkipped);
+  let exitCode = 0;
+  let thresholdStored = false;
   if (f.saveThreshold) {
-    const summary = summarizeLfw(report, skippedPairs);
-    await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined) });
-    io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
+    if (check.thresholdProblems.length > 0) {
+      // A threshold from such a run (accuracy 1.0 on a handful of pairs) would make every verdict wrong.
+      io.stderr.write(`validate: threshold NOT stored in ${f.model}: ${check.thresholdProblems.join('; ')}\n`);
+      exitCode = 1;
+    } else {
+      const summary = summarizeLfw(report, skippedPairs);
+      await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined) });
+      io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
+      thresholdStored = true;
+    }
   }
   for (const w of warnings.slice(0, 20)) io.stderr.write(`validate: ${w}\n`);
   if (warnings.length > 20) io.stderr.write(`validate: … ${warnings.length - 20} more\n`);
+  for (const w of singleClassFoldWarnings(check)) io.stderr.write(`validate: warning: ${w}\n`);
   if (f.plot !== 'none') {
     await writePlot(renderRocSvg(report, { logFar: true, title: `LFW ROC (${settings['model'] ?? settings['embeddings']})` }), f.plot);
   }
   const { tpr: _tpr, fpr: _fpr, ...figures } = report;
   if (f.json) {
-    io.stdout.write(JSON.stringify({ ...figures, settings: { ...report.settings, ...settings }, plot: f.plot === 'none' ? null : f.plot }) + '\n');
+    const pairsFacts = { used: check.pairsUsed, skipped: check.pairsSkipped, total: check.pairsTotal, skippedShare: check.skippedShare };
+    io.stdout.write(
+      JSON.stringify({ ...figures, pairs: pairsFacts, singleClassFolds: check.singleClassFolds, thresholdStored, settings: { ...report.settings, ...settings }, plot: f.plot === 'none' ? null : f.plot }) + '\n',
+    );
   } else {
-    io.stdout.write(formatLfwReport(report) + '\n');
+    io.stdout.write(formatPairsHeadline(check) + '\n' + formatLfwReport(report) + '\n');
     io.stdout.write(`Model/inputs: ${JSON.stringify(settings)}\n`);
     if (f.plot !== 'none') io.stdout.write(`ROC plot: ${f.plot}\n`);
   }
-  return 0;
+  if (check.tooManySkipped) {
+    io.stderr.write(
+      `validate: FAILED: ${check.pairsSkipped} of ${check.pairsTotal} pairs (${percent(check.skippedShare)}) were skipped, more than --max-skipped ${f.maxSkipped}: ` +
+        'the figures above do not measure LFW. Fix the missing images (see above) or raise --max-skipped\n',
+    );
+    exitCode = 1;
+  }
+  return exitCode;
 });

@@ -9,10 +9,11 @@
  *   behind torch's linear;
  * - dense heads that read the same features are stacked into one 1x1 convolution.
  *
- * The results are copies: build them after the weights are loaded (loadMtcnnNets does).
+ * The results are copies, held by each net as a Module.derived() value: built on the first forward,
+ * dropped (and rebuilt on demand) after weight loads, freed with the net.
  */
-import { cat, keep, noGrad, tidy, type Tensor } from '../../tensor/index.js';
-import type { Conv2d, Linear } from '../../nn/index.js';
+import { cat, conv2d, keep, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import type { Conv2d, Linear, PReLU } from '../../nn/index.js';
 
 export interface ConvParams {
   weight: Tensor;
@@ -53,9 +54,19 @@ export function stackedHeads(heads: readonly (Linear | Conv2d)[]): ConvParams {
   };
 }
 
-export function disposeParams(list: readonly ConvParams[]): void {
-  for (const p of list) {
-    p.weight.dispose();
-    p.bias.dispose();
+/** A net's re-laid-out weights, named by layer, as one disposable derived value. */
+export class InferenceLayout<K extends string> {
+  constructor(readonly params: Readonly<Record<K, ConvParams>>) {}
+
+  dispose(): void {
+    for (const p of Object.values<ConvParams>(this.params)) {
+      p.weight.dispose();
+      p.bias.dispose();
+    }
   }
+}
+
+/** A convolution in the inference layout followed by its PReLU. */
+export function convPrelu(x: Tensor, c: ConvParams, activation: PReLU): Tensor {
+  return activation.forward(conv2d(x, c.weight, c.bias));
 }

@@ -4,9 +4,8 @@
  * dense6_1, dense6_2, dense6_3). As in R-Net, the flatten before dense5 is in (w, h, c) order.
  */
 import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
-import { Conv2d, Linear, PReLU } from '../../nn/index.js';
-import { convParams, denseAsConv, stackedHeads, type ConvParams } from './inference-weights.js';
-import { InferenceLayoutModule } from './inference-layout.js';
+import { Conv2d, Linear, Module, PReLU } from '../../nn/index.js';
+import { InferenceLayout, convParams, convPrelu, denseAsConv, stackedHeads } from './inference-weights.js';
 
 export interface ONetOutput {
   /** Box regression: [N, 4]. */
@@ -17,9 +16,7 @@ export interface ONetOutput {
   prob: Tensor;
 }
 
-type ONetLayout = { c1: ConvParams; c2: ConvParams; c3: ConvParams; c4: ConvParams; d5: ConvParams; heads: ConvParams };
-
-export class ONet extends InferenceLayoutModule<ONetLayout> {
+export class ONet extends Module {
   private readonly conv1 = this.registerModule('conv1', new Conv2d(3, 32, { kernel: 3 }));
   private readonly prelu1 = this.registerModule('prelu1', new PReLU(32));
   private readonly conv2 = this.registerModule('conv2', new Conv2d(32, 64, { kernel: 3 }));
@@ -35,46 +32,31 @@ export class ONet extends InferenceLayoutModule<ONetLayout> {
   private readonly dense6_3 = this.registerModule('dense6_3', new Linear(256, 10));
 
   /**
-   * Builds the inference layout (inference-weights.ts): channels_last convs, dense5 as a 3x3 conv
-   * over conv4's map, the three heads stacked into one 1x1 conv. It follows later weight loads (stateChanged).
+   * The inference layout (inference-weights.ts): channels_last convs, dense5 as a 3x3 conv over
+   * conv4's map (which also replaces the (w, h, c) flatten), the three heads stacked into one 1x1 conv.
    */
-  protected buildInference(): ONetLayout {
-    return {
-      c1: convParams(this.conv1),
-      c2: convParams(this.conv2),
-      c3: convParams(this.conv3),
-      c4: convParams(this.conv4),
-      d5: denseAsConv(this.dense5, 128, 3, 3),
-      heads: stackedHeads([this.dense6_1, this.dense6_2, this.dense6_3]),
-    };
+  private layout() {
+    return this.derived('inference', () =>
+      new InferenceLayout({
+        c1: convParams(this.conv1),
+        c2: convParams(this.conv2),
+        c3: convParams(this.conv3),
+        c4: convParams(this.conv4),
+        d5: denseAsConv(this.dense5, 128, 3, 3),
+        heads: stackedHeads([this.dense6_1, this.dense6_2, this.dense6_3]),
+      }),
+    ).params;
   }
 
   /** x: [N, 3, 48, 48] standardised. Call inside tidy(). */
   forward(x: Tensor): ONetOutput {
-    const f = this.fused;
-    if (f) {
-      const p = (t: Tensor, c: ConvParams, a: PReLU): Tensor => a.forward(conv2d(t, c.weight, c.bias));
-      let h = p(x.contiguous('channels_last'), f.c1, this.prelu1);
-      h = maxPool2d(h, 3, { stride: 2, ceilMode: true });
-      h = maxPool2d(p(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true });
-      h = maxPool2d(p(h, f.c3, this.prelu3), 2, { stride: 2, ceilMode: true });
-      h = p(p(h, f.c4, this.prelu4), f.d5, this.prelu5); // [N, 256, 1, 1]
-      const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 16]: face logits, regression, landmarks
-      return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6), landmarks: heads.slice(1, 6, 16) };
-    }
-    let h = this.prelu1.forward(this.conv1.forward(x)); // [N, 32, 46, 46]
+    const f = this.layout();
+    let h = convPrelu(x.contiguous('channels_last'), f.c1, this.prelu1); // [N, 32, 46, 46]
     h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 32, 23, 23]
-    h = this.prelu2.forward(this.conv2.forward(h)); // [N, 64, 21, 21]
-    h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 64, 10, 10]
-    h = this.prelu3.forward(this.conv3.forward(h)); // [N, 64, 8, 8]
-    h = maxPool2d(h, 2, { stride: 2, ceilMode: true }); // [N, 64, 4, 4]
-    h = this.prelu4.forward(this.conv4.forward(h)); // [N, 128, 3, 3]
-    const flat = h.permute(0, 3, 2, 1).contiguous().flatten(1); // [N, 1152] in (w, h, c) order
-    const feat = this.prelu5.forward(this.dense5.forward(flat)); // [N, 256]
-    return {
-      reg: this.dense6_2.forward(feat),
-      landmarks: this.dense6_3.forward(feat),
-      prob: softmax(this.dense6_1.forward(feat), 1),
-    };
+    h = maxPool2d(convPrelu(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true }); // [N, 64, 10, 10]
+    h = maxPool2d(convPrelu(h, f.c3, this.prelu3), 2, { stride: 2, ceilMode: true }); // [N, 64, 4, 4]
+    h = convPrelu(convPrelu(h, f.c4, this.prelu4), f.d5, this.prelu5); // [N, 256, 1, 1]
+    const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 16]: face logits, regression, landmarks
+    return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6), landmarks: heads.slice(1, 6, 16) };
   }
 }

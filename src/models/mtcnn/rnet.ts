@@ -7,9 +7,8 @@
  * weights were trained for that order.
  */
 import { Tensor, conv2d, maxPool2d, softmax } from '../../tensor/index.js';
-import { Conv2d, Linear, PReLU } from '../../nn/index.js';
-import { convParams, denseAsConv, stackedHeads, type ConvParams } from './inference-weights.js';
-import { InferenceLayoutModule } from './inference-layout.js';
+import { Conv2d, Linear, Module, PReLU } from '../../nn/index.js';
+import { InferenceLayout, convParams, convPrelu, denseAsConv, stackedHeads } from './inference-weights.js';
 
 export interface RNetOutput {
   /** Box regression: [N, 4]. */
@@ -18,9 +17,7 @@ export interface RNetOutput {
   prob: Tensor;
 }
 
-type RNetLayout = { c1: ConvParams; c2: ConvParams; c3: ConvParams; d4: ConvParams; heads: ConvParams };
-
-export class RNet extends InferenceLayoutModule<RNetLayout> {
+export class RNet extends Module {
   private readonly conv1 = this.registerModule('conv1', new Conv2d(3, 28, { kernel: 3 }));
   private readonly prelu1 = this.registerModule('prelu1', new PReLU(28));
   private readonly conv2 = this.registerModule('conv2', new Conv2d(28, 48, { kernel: 3 }));
@@ -33,38 +30,30 @@ export class RNet extends InferenceLayoutModule<RNetLayout> {
   private readonly dense5_2 = this.registerModule('dense5_2', new Linear(128, 4));
 
   /**
-   * Builds the inference layout (inference-weights.ts): channels_last convs, dense4 as a 3x3 conv
-   * over conv3's map, dense5_1 and dense5_2 stacked into one 1x1 conv. It follows later weight loads (stateChanged).
+   * The inference layout (inference-weights.ts): channels_last convs, dense4 as a 3x3 conv over
+   * conv3's map (which also replaces the (w, h, c) flatten), dense5_1 and dense5_2 stacked into one
+   * 1x1 conv.
    */
-  protected buildInference(): RNetLayout {
-    return {
-      c1: convParams(this.conv1),
-      c2: convParams(this.conv2),
-      c3: convParams(this.conv3),
-      d4: denseAsConv(this.dense4, 64, 3, 3),
-      heads: stackedHeads([this.dense5_1, this.dense5_2]),
-    };
+  private layout() {
+    return this.derived('inference', () =>
+      new InferenceLayout({
+        c1: convParams(this.conv1),
+        c2: convParams(this.conv2),
+        c3: convParams(this.conv3),
+        d4: denseAsConv(this.dense4, 64, 3, 3),
+        heads: stackedHeads([this.dense5_1, this.dense5_2]),
+      }),
+    ).params;
   }
 
   /** x: [N, 3, 24, 24] standardised. Call inside tidy(). */
   forward(x: Tensor): RNetOutput {
-    const f = this.fused;
-    if (f) {
-      const p = (t: Tensor, c: ConvParams, a: PReLU): Tensor => a.forward(conv2d(t, c.weight, c.bias));
-      let h = p(x.contiguous('channels_last'), f.c1, this.prelu1);
-      h = maxPool2d(h, 3, { stride: 2, ceilMode: true });
-      h = maxPool2d(p(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true });
-      h = p(p(h, f.c3, this.prelu3), f.d4, this.prelu4); // [N, 128, 1, 1]
-      const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 6]: face logits, regression
-      return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6) };
-    }
-    let h = this.prelu1.forward(this.conv1.forward(x)); // [N, 28, 22, 22]
+    const f = this.layout();
+    let h = convPrelu(x.contiguous('channels_last'), f.c1, this.prelu1); // [N, 28, 22, 22]
     h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 28, 11, 11]
-    h = this.prelu2.forward(this.conv2.forward(h)); // [N, 48, 9, 9]
-    h = maxPool2d(h, 3, { stride: 2, ceilMode: true }); // [N, 48, 4, 4]
-    h = this.prelu3.forward(this.conv3.forward(h)); // [N, 64, 3, 3]
-    const flat = h.permute(0, 3, 2, 1).contiguous().flatten(1); // [N, 576] in (w, h, c) order
-    const feat = this.prelu4.forward(this.dense4.forward(flat)); // [N, 128]
-    return { reg: this.dense5_2.forward(feat), prob: softmax(this.dense5_1.forward(feat), 1) };
+    h = maxPool2d(convPrelu(h, f.c2, this.prelu2), 3, { stride: 2, ceilMode: true }); // [N, 48, 4, 4]
+    h = convPrelu(convPrelu(h, f.c3, this.prelu3), f.d4, this.prelu4); // [N, 128, 1, 1]
+    const heads = conv2d(h, f.heads.weight, f.heads.bias).flatten(1); // [N, 6]: face logits, regression
+    return { prob: softmax(heads.slice(1, 0, 2), 1), reg: heads.slice(1, 2, 6) };
   }
 }

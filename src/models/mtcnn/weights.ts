@@ -156,7 +156,7 @@ function load<M extends Module>(m: M, sd: Map<string, RawTensor>, source: string
   return m;
 }
 
-/** Builds the three nets, loads a published weight set into them (eval mode) and prepares their inference layout. */
+/** Builds the three nets and loads a published weight set into them (eval mode). */
 export async function loadMtcnnNets(opts: LoadMtcnnOptions = {}): Promise<MtcnnNets> {
   const weights = opts.weights ?? 'facenet-pytorch';
   if (!MTCNN_WEIGHTS.includes(weights)) {
@@ -171,7 +171,6 @@ export async function loadMtcnnNets(opts: LoadMtcnnOptions = {}): Promise<MtcnnN
   try {
     for (const net of ['pnet', 'rnet', 'onet'] as const) {
       load(nets[net], await readMtcnnStateDict(net, files[net], weights), files[net]);
-      nets[net].prepareInference();
     }
   } catch (err) {
     nets.pnet.dispose();

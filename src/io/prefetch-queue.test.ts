@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PrefetchQueue } from './prefetch-queue.js';
-import { loadBatch } from './batch-loader.js';
-import { writeSyntheticDataset } from './synthetic-dataset.js';
-import { scanImageFolder } from './image-folder.js';
+import { loadBatch } from '../data/batch-loader.js';
+import { writeSyntheticDataset } from '../data/synthetic-dataset.js';
+import { scanImageFolder } from '../data/image-folder.js';
 
 test('items come in order, the next ones are produced ahead, failures surface only when taken', async () => {
   const started: number[] = [];
