@@ -27,6 +27,10 @@ export type NetworkFlags = ParsedFlags<{ command: string; flags: typeof NETWORK_
 /** The NETWORK_OPTIONS values among a command's parsed flags, as the library's RuntimeOptions. */
 export function networkOptions(flags: NetworkFlags): RuntimeOptions {
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(NETWORK_OPTIONS)) picked[key] = (flags as Record<string, unknown>)[key];
+  // flags without a default that were not given stay out (so they never override a spread default)
+  for (const key of Object.keys(NETWORK_OPTIONS)) {
+    const v = (flags as Record<string, unknown>)[key];
+    if (v !== undefined) picked[key] = v;
+  }
   return picked as RuntimeOptions;
 }
