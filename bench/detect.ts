@@ -15,7 +15,7 @@ import { appendFileSync, mkdirSync, readFileSync, symlinkSync, mkdtempSync, rmSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTarEntries, extractLfwArchive, LFW_DEEPFUNNELED_IMAGES } from '../src/data/lfw-archive.js';
+import { readTarEntries, extractLfwArchive, LFW_DEEPFUNNELED_IMAGES } from '../src/test-support/lfw-archive.js';
 import { decodeImage, type RgbImage } from '../src/io/image.js';
 import { MtcnnDetector } from '../src/detect/index.js';
 import { alignDataset } from '../src/align/index.js';

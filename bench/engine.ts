@@ -7,17 +7,15 @@
  * the median of each side's samples is reported. While one side runs the other is blocked on a
  * pipe, so they never compete for the cores.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
-import readline from 'node:readline';
 import { randn, conv2d, grad, dispose, setNumThreads, getNumThreads, liveTensors, libtorchVersion, mallocTuning, type Tensor } from '../src/tensor/index.js';
 import { native, type NativeBinding, type NativeHandle } from '../src/tensor/native.js';
-import type { SuiteOptions } from './run.js';
+import type { SuiteOptions } from './suite-options.js';
+import { TorchProcess } from './torch-process.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TORCH_SCRIPT = path.join(HERE, 'engine_torch.py');
@@ -197,105 +195,11 @@ function sample(r: Runner, inner: number): number {
 
 // ---- their side --------------------------------------------------------------------------------
 
-type Reply = Record<string, unknown> & { ok?: boolean; error?: string };
-
-/** The PyTorch child process, spoken to one JSON line at a time. */
-class TorchSide {
-  private waiters: ((line: string | null) => void)[] = [];
-  private lines: string[] = [];
-  private closed = false;
-
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
-    const rl = readline.createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      const w = this.waiters.shift();
-      if (w) w(line);
-      else this.lines.push(line);
-    });
-    const end = (): void => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w(null);
-    };
-    rl.on('close', end);
-    child.on('error', end);
-  }
-
-  /** Starts the child; null (with a warning on stderr) when python or its torch is missing. */
-  static async start(python: string): Promise<{ side: TorchSide; version: string } | null> {
-    if (!existsSync(python)) {
-      process.stderr.write(`bench: ${python} not found; PyTorch numbers will be null\n`);
-      return null;
-    }
-    // The PyTorch side gets the malloc settings our addon applied to itself (see native/src/addon.cc),
-    // so that the comparison is of the engines, not of the allocators.
-    const tuning = mallocTuning();
-    const env = tuning ? { ...process.env, MALLOC_MMAP_MAX_: String(tuning.mmapMax), MALLOC_TRIM_THRESHOLD_: String(tuning.trimThreshold) } : process.env;
-    const child = spawn(python, [TORCH_SCRIPT, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
-    const side = new TorchSide(child);
-    let spawnError: Error | null = null;
-    child.on('error', (e) => (spawnError = e));
-    child.stdin.on('error', () => {}); // a dead child surfaces as a null reply, not an EPIPE crash
-    const hello = await side.next(120_000);
-    const ready = hello ? (JSON.parse(hello) as { ready?: boolean; torch?: string; error?: string }) : null;
-    if (!ready?.ready) {
-      const why = ready?.error ?? (spawnError as Error | null)?.message ?? 'no answer';
-      process.stderr.write(`bench: PyTorch is not usable from ${python} (${why}); PyTorch numbers will be null\n`);
-      side.close();
-      return null;
-    }
-    return { side, version: ready.torch ?? '?' };
-  }
-
-  private next(timeoutMs: number): Promise<string | null> {
-    const queued = this.lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve(null);
-      }, timeoutMs);
-      const done = (line: string | null): void => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-      this.waiters.push(done);
-    });
-  }
-
-  /** Sends one request; throws when the child answers with an error or not at all. */
-  async request(req: Record<string, unknown>, timeoutMs = 300_000): Promise<Reply> {
-    if (this.closed) throw new Error('the PyTorch process has exited');
-    this.child.stdin.write(JSON.stringify(req) + '\n');
-    const line = await this.next(timeoutMs);
-    if (line === null) throw new Error(`no answer to ${String(req.cmd)} (the PyTorch process exited or timed out)`);
-    const reply = JSON.parse(line) as Reply;
-    if (!reply.ok) throw new Error(`PyTorch ${String(req.cmd)}: ${reply.error ?? 'failed'}`);
-    return reply;
-  }
-
-  /** n samples of inner calls each: per-call ms, and the minor page faults the child took meanwhile. */
-  async samples(n: number, inner: number): Promise<{ ms: number[]; faults: number }> {
-    const r = await this.request({ cmd: 'run', samples: n, inner });
-    return { ms: r.ms as number[], faults: (r.minflt as number | undefined) ?? 0 };
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    try {
-      this.child.stdin.write(JSON.stringify({ cmd: 'exit' }) + '\n');
-      this.child.stdin.end();
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => this.child.kill(), 2000);
-    t.unref();
-    this.child.once('exit', () => clearTimeout(t));
-  }
+/** The PyTorch side, with the malloc settings our addon applied to itself (see native/src/addon.cc), so that the comparison is of the engines, not of the allocators. */
+async function startTorch(python: string): Promise<{ proc: TorchProcess; version: string } | null> {
+  const tuning = mallocTuning();
+  const env = tuning ? { ...process.env, MALLOC_MMAP_MAX_: String(tuning.mmapMax), MALLOC_TRIM_THRESHOLD_: String(tuning.trimThreshold) } : process.env;
+  return TorchProcess.start(python, TORCH_SCRIPT, env);
 }
 
 // ---- measurement -------------------------------------------------------------------------------
@@ -361,7 +265,7 @@ function processTicks(pid: number | undefined): number | null {
   }
 }
 
-async function measure(c: Case, ours: OurCase, torch: TorchSide | null, plan: Plan): Promise<Measured> {
+async function measure(c: Case, ours: OurCase, torch: TorchProcess | null, plan: Plan): Promise<Measured> {
   const main = ours.runners[0]!;
   // Calibrate (and warm up) on our side: a first, cold call, then calls until calibrateMs has passed.
   main.call();
@@ -379,8 +283,8 @@ async function measure(c: Case, ours: OurCase, torch: TorchSide | null, plan: Pl
   if (torch) {
     await torch.request({ cmd: 'setup', case: c.spec });
     // their side gets its own cold call plus the same calibration time as warm-up
-    await torch.samples(1 + Math.max(2, Math.ceil(plan.calibrateMs / (est * inner))), inner);
-    await torch.samples(plan.warmupSamples, inner);
+    await torch.run(1 + Math.max(2, Math.ceil(plan.calibrateMs / (est * inner))), inner);
+    await torch.run(plan.warmupSamples, inner);
   }
 
   const series = (): Series => ({ ms: [], faults: 0, calls: 0 });
@@ -402,7 +306,7 @@ async function measure(c: Case, ours: OurCase, torch: TorchSide | null, plan: Pl
     // alternate who goes first, so neither side always runs right after the other
     if (k % 2 === 0) runOurs();
     if (torch) {
-      const t = await torch.samples(m, inner);
+      const t = await torch.run(m, inner);
       result.torch!.ms.push(...t.ms);
       result.torch!.faults += t.faults;
       result.torch!.calls += m * inner;
@@ -439,8 +343,8 @@ export async function runEngineSuite(opts: SuiteOptions): Promise<void> {
   setNumThreads(opts.threads);
   const threads = getNumThreads();
 
-  const started = await TorchSide.start(opts.python);
-  let torch = started?.side ?? null;
+  const started = await startTorch(opts.python);
+  let torch = started?.proc ?? null;
   let torchThreads: number | null = null;
   if (torch) {
     try {

@@ -34,9 +34,7 @@ import sys
 import time
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from torch_serve import emit, serve as serve_cases  # the shared --serve loop (beside this file)
 
 
 try:
@@ -112,37 +110,7 @@ class Case:
 
 
 def serve():
-    emit({"ready": True, "torch": torch.__version__})
-    case = None
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            cmd = req.get("cmd")
-            if cmd == "threads":
-                torch.set_num_threads(int(req["n"]))
-                emit({"ok": True, "threads": torch.get_num_threads()})
-            elif cmd == "setup":
-                case = None
-                case = Case(req["case"])
-                emit({"ok": True})
-            elif cmd == "run":
-                inner = int(req.get("inner", 1))
-                f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-                ms = [case.run(inner) for _ in range(int(req["samples"]))]
-                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
-                emit({"ok": True, "ms": ms, "minflt": faults})
-            elif cmd == "teardown":
-                case = None
-                emit({"ok": True})
-            elif cmd == "exit":
-                break
-            else:
-                emit({"ok": False, "error": f"unknown cmd {cmd!r}"})
-        except Exception as e:
-            emit({"ok": False, "error": f"{type(e).__name__}: {e}"})
+    serve_cases(torch, Case)
 
 
 def batch(argv):

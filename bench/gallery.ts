@@ -16,7 +16,7 @@ import * as sqliteVec from 'sqlite-vec';
 import usearch from 'usearch';
 import { createGallery, openGallery, type Gallery } from '../src/gallery/index.js';
 import { randn, normalize, setNumThreads, getNumThreads } from '../src/tensor/index.js';
-import type { SuiteOptions } from './run.js';
+import type { SuiteOptions } from './suite-options.js';
 
 const DIM = 512;
 const K = 10;

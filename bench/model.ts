@@ -24,13 +24,10 @@
  * runs out of the box. The last line is the summary: the three acceptance results (embedding
  * throughput >= 0.95x PyTorch's best, batch-1 latency <= 30 ms, training >= 0.95x PyTorch's best).
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
-import readline from 'node:readline';
 import {
   randn,
   randint,
@@ -52,7 +49,8 @@ import { InceptionResnetV1 } from '../src/models/inception-resnet-v1/model.js';
 import { resolveConfig } from '../src/models/inception-resnet-v1/config.js';
 import { Embedder } from '../src/embed/embedder.js';
 import type { RgbImage } from '../src/io/image.js';
-import type { SuiteOptions } from './run.js';
+import type { SuiteOptions } from './suite-options.js';
+import { TorchProcess } from './torch-process.js';
 import { cpuBf16Flags, type Precision } from '../src/tensor/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -103,101 +101,6 @@ function processTicks(pid: number | undefined): number | null {
   }
 }
 
-// ---- the PyTorch child -------------------------------------------------------------------------
-
-type Reply = Record<string, unknown> & { ok?: boolean; error?: string };
-
-class TorchProcess {
-  private waiters: ((line: string | null) => void)[] = [];
-  private lines: string[] = [];
-  private closed = false;
-
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
-    const rl = readline.createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      const w = this.waiters.shift();
-      if (w) w(line);
-      else this.lines.push(line);
-    });
-    const end = (): void => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w(null);
-    };
-    rl.on('close', end);
-    child.on('error', end);
-  }
-
-  /** Starts the child; null (with a warning on stderr) when python or its torch is missing. */
-  static async start(python: string, env: NodeJS.ProcessEnv = process.env): Promise<{ proc: TorchProcess; version: string } | null> {
-    if (!existsSync(python)) {
-      process.stderr.write(`bench: ${python} not found; PyTorch numbers will be null\n`);
-      return null;
-    }
-    const child = spawn(python, [TORCH_SCRIPT, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'], env });
-    const proc = new TorchProcess(child);
-    let spawnError: Error | null = null;
-    child.on('error', (e) => (spawnError = e));
-    child.stdin.on('error', () => {});
-    const hello = await proc.next(120_000);
-    const ready = hello ? (JSON.parse(hello) as { ready?: boolean; torch?: string; error?: string }) : null;
-    if (!ready?.ready) {
-      const why = ready?.error ?? (spawnError as Error | null)?.message ?? 'no answer';
-      process.stderr.write(`bench: PyTorch is not usable from ${python} (${why}); PyTorch numbers will be null\n`);
-      proc.close();
-      return null;
-    }
-    return { proc, version: ready.torch ?? '?' };
-  }
-
-  private next(timeoutMs: number): Promise<string | null> {
-    const queued = this.lines.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve(null);
-      }, timeoutMs);
-      const done = (line: string | null): void => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-      this.waiters.push(done);
-    });
-  }
-
-  async request(req: Record<string, unknown>, timeoutMs = 600_000): Promise<Reply> {
-    if (this.closed) throw new Error('the PyTorch process has exited');
-    this.child.stdin.write(JSON.stringify(req) + '\n');
-    const line = await this.next(timeoutMs);
-    if (line === null) throw new Error(`no answer to ${String(req.cmd)} (the PyTorch process exited or timed out)`);
-    const reply = JSON.parse(line) as Reply;
-    if (!reply.ok) throw new Error(`PyTorch ${String(req.cmd)}: ${reply.error ?? 'failed'}`);
-    return reply;
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  get alive(): boolean {
-    return !this.closed;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    try {
-      this.child.stdin.write(JSON.stringify({ cmd: 'exit' }) + '\n');
-      this.child.stdin.end();
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => this.child.kill(), 2000);
-    t.unref();
-    this.child.once('exit', () => clearTimeout(t));
-  }
-}
-
 // ---- sides: one contender of a comparison ------------------------------------------------------
 
 /** Per-call milliseconds of one sample of `inner` back-to-back calls, and the minor faults it took. */
@@ -241,8 +144,8 @@ async function torchSide(proc: TorchProcess, label: string, spec: Record<string,
     who: 'torch',
     label,
     sample: async (inner) => {
-      const r = await proc.request({ cmd: 'run', id, samples: 1, inner });
-      return { ms: (r.ms as number[])[0]!, faults: ((r.minflt as number | undefined) ?? 0) / inner };
+      const r = await proc.run(1, inner, id);
+      return { ms: r.ms[0]!, faults: r.faults / inner };
     },
     teardown: async () => {
       if (proc.alive) await proc.request({ cmd: 'teardown', id });
@@ -543,17 +446,19 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
   const tunedEnv: NodeJS.ProcessEnv = tuning
     ? { ...process.env, MALLOC_MMAP_MAX_: String(tuning.mmapMax), MALLOC_TRIM_THRESHOLD_: String(tuning.trimThreshold) }
     : process.env;
-  const started = await TorchProcess.start(opts.python, tunedEnv);
+  const started = await TorchProcess.start(opts.python, TORCH_SCRIPT, tunedEnv);
   const procs: Record<'tuned' | 'default', TorchProcess | null> = { tuned: started?.proc ?? null, default: null };
   let defaultTried = false;
   const procFor = async (which: 'tuned' | 'default'): Promise<TorchProcess | null> => {
     if (which === 'default' && !defaultTried) {
       defaultTried = true;
-      procs.default = (await TorchProcess.start(opts.python, process.env))?.proc ?? null;
+      procs.default = (await TorchProcess.start(opts.python, TORCH_SCRIPT, process.env))?.proc ?? null;
     }
     return procs[which];
   };
-  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null, opts.precisions);
+  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null, opts.precisions ?? ['fp32', 'bf16']).filter(
+    (g) => !opts.cases || opts.cases.includes(g.name),
+  );
   emit({
     suite: 'model',
     meta: true,

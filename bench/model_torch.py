@@ -50,9 +50,7 @@ import sys
 import time
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from torch_serve import emit, serve as serve_cases  # the shared --serve loop (beside this file)
 
 
 try:
@@ -306,42 +304,7 @@ class Case:
 
 
 def serve():
-    emit({"ready": True, "torch": torch.__version__})
-    cases = {}
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            cmd = req.get("cmd")
-            if cmd == "threads":
-                torch.set_num_threads(int(req["n"]))
-                emit({"ok": True, "threads": torch.get_num_threads()})
-            elif cmd == "setup":
-                cases.pop(req["id"], None)
-                case = Case(req["case"])
-                cases[req["id"]] = case
-                emit({"ok": True, "params": case.params})
-            elif cmd == "run":
-                case = cases[req["id"]]
-                inner = int(req.get("inner", 1))
-                f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-                ms = [case.run(inner) for _ in range(int(req["samples"]))]
-                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
-                emit({"ok": True, "ms": ms, "minflt": faults})
-            elif cmd == "teardown":
-                if "id" in req:
-                    cases.pop(req["id"], None)
-                else:
-                    cases.clear()
-                emit({"ok": True})
-            elif cmd == "exit":
-                break
-            else:
-                emit({"ok": False, "error": f"unknown cmd {cmd!r}"})
-        except Exception as e:
-            emit({"ok": False, "error": f"{type(e).__name__}: {e}"})
+    serve_cases(torch, Case)
 
 
 def check():

@@ -26,7 +26,7 @@ import { encodeModel, exportInceptionResnetV1, exportMtcnnFiles } from '../src/e
 import { ZOO } from '../src/test-support/shared.js';
 import { serveStatic } from '../src/test-support/static-server.js';
 import { launchChromium } from '../src/test-support/browser.js';
-import type { SuiteOptions } from './run.js';
+import type { SuiteOptions } from './suite-options.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');

@@ -8,18 +8,9 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
+import type { SuiteOptions } from './suite-options.js';
 
-export interface SuiteOptions {
-  quick: boolean;
-  /** libtorch intra-op threads, set on both sides (ours and PyTorch's). */
-  threads: number;
-  /** The interpreter that runs the PyTorch side (Debian's python3 with python3-torch). */
-  python: string;
-  /** Which precisions the model suite measures: fp32, bf16 or both (default). */
-  precisions: ('fp32' | 'bf16')[];
-  /** Prints one result line (and records it in the suite's .jsonl file). */
-  emit(line: Record<string, unknown>): void;
-}
+export type { SuiteOptions } from './suite-options.js';
 
 type Suite = (opts: SuiteOptions) => Promise<void>;
 
@@ -36,6 +27,7 @@ const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one wi
 const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH] [--precision fp32|bf16|all]
   --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
   --quick    a short run (fewer, shorter samples)
+  --cases    only these cases of the suites that name theirs (model: embed, latency, train)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
   --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null
   --precision model suite: fp32 cases, bf16 cases (ours in bf16, ours in fp32 and PyTorch's bf16 contenders), or all (default)`;
@@ -45,12 +37,13 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; precisions: ('fp32' | 'bf16')[] } {
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; cases?: string[]; precisions: ('fp32' | 'bf16')[] } {
   const suites: string[] = [];
   let precisions: ('fp32' | 'bf16')[] = ['fp32', 'bf16'];
   let quick = false;
   let python = DEFAULT_PYTHON;
   let threads = os.availableParallelism();
+  let cases: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -81,6 +74,9 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
         precisions = v === 'all' ? ['fp32', 'bf16'] : [v];
         break;
       }
+      case '--cases':
+        cases = [...(cases ?? []), ...value().split(',').filter(Boolean)];
+        break;
       case '--help':
       case '-h':
         process.stdout.write(USAGE + '\n');
@@ -91,11 +87,11 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
     }
   }
   for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
-  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, precisions };
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, precisions, ...(cases ? { cases } : {}) };
 }
 
 async function main(): Promise<void> {
-  const { suites, quick, threads, python, precisions } = parseArgs(process.argv.slice(2));
+  const { suites, quick, threads, python, cases, precisions } = parseArgs(process.argv.slice(2));
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -110,7 +106,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const suite = await SUITES[name]!();
-      await suite({ quick, threads, python, precisions, emit });
+      await suite({ quick, threads, python, precisions, emit, ...(cases ? { cases } : {}) });
     } finally {
       closeSync(fd);
     }

@@ -21,7 +21,7 @@ import { saveModel } from '../src/models/model-file.js';
 import { manualSeed } from '../src/tensor/index.js';
 import { ZOO } from '../src/test-support/shared.js';
 import { lfwPhotos, multipartBody, rssOf, spawnServe } from '../src/test-support/serve-fixture.js';
-import type { SuiteOptions } from './run.js';
+import type { SuiteOptions } from './suite-options.js';
 
 const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 const PHOTO = 'Aaron_Peirsol/Aaron_Peirsol_0001.jpg';

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extractLfwArchive, LFW_DEEPFUNNELED_IMAGES } from '../src/data/lfw-archive.js';
+import { extractLfwArchive, LFW_DEEPFUNNELED_IMAGES } from '../src/test-support/lfw-archive.js';
 import { parsePairs } from '../src/eval/pairs.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -123,7 +123,7 @@ test('npm pack -> offline install in a fresh project -> the README example detec
   timings['pack_s'] = packed.ms / 1000;
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info[0]!.files.map((f) => f.path);
-  for (const need of ['package.json', 'README.md', 'bin/facenet.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'native/binding.gyp', 'native/install.cjs', 'native/src/addon.cc']) {
+  for (const need of ['package.json', 'README.md', 'bin/facenet.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'native/binding.gyp', 'native/install.cjs', 'native/src/addon.cc', 'dist/serve/web/index.html']) {
     assert.ok(files.includes(need), `the tarball holds ${need}`);
   }
   const unwanted = files.filter((f) => /\.test\.|^src\/|^\.ci\/|^bench\/|^scripts\/|^native\/build\/|test-support|\.py$|\.map$/.test(f));

@@ -1,4 +1,8 @@
-/** The package's public surface. */
+/**
+ * The package's public surface, chosen export by export: the FaceNet facade first, then the
+ * pieces its CLI uses (detection, alignment, embedding, models, training, evaluation, classifier,
+ * export, file formats).
+ */
 export { FaceNet, type FaceNetOptions, type EmbeddedFace, type Comparison } from './facenet.js';
 export { FacenetError, type FacenetErrorCode } from './errors.js';
 export { MtcnnDetector, type Face, type DetectOptions, type MtcnnLoadOptions } from './detect/index.js';
@@ -21,5 +25,7 @@ export { readTorchStateDict } from './io/torch-file.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { resolveAsset } from './io/assets.js';
-export * as tensor from './tensor/index.js';
-export * as nn from './nn/index.js';
+// The tensor engine and nn layers stay internal: results are plain data. What an application needs
+// of the engine is its settings and its diagnostics.
+export { type RuntimeOptions } from './facenet.js';
+export { getNumThreads, setNumThreads, libtorchVersion, cudaAvailable, liveTensors, type Tensor } from './tensor/index.js';

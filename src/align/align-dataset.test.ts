@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { ZOO } from '../test-support/shared.js';
 import { MtcnnDetector } from '../detect/index.js';
 import { alignDataset } from './align-dataset.js';

@@ -127,21 +127,21 @@ export async function alignDataset(
   } catch (e) {
     throw new FacenetError('BAD_FILE', `cannot create the output folder ${outputDir}: ${message(e)}`, { cause: e });
   }
-  const boundingBoxesFile = path.join(outputDir, `bounding_boxes_${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}.txt`);
-  let bbox;
-  try {
-    bbox = await open(boundingBoxesFile, 'a');
-  } catch (e) {
-    throw new FacenetError('BAD_FILE', `cannot write into the output folder ${outputDir}: ${message(e)}`, { cause: e });
-  }
   // One run per folder at a time (two would redo the same images and race on the logs).
   const lock = await acquireDirLock(outputDir, 'facenet align', '.facenet-align.lock');
   try {
     await claimAlignSettings(outputDir, { imageSize: align.imageSize, margin: align.margin, mode: align.mode, detectMultipleFaces: multiple }, options.overwrite ?? false);
   } catch (e) {
     lock.release();
-    await bbox.close().catch(() => undefined);
     throw e;
+  }
+  const boundingBoxesFile = path.join(outputDir, `bounding_boxes_${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}.txt`);
+  let bbox;
+  try {
+    bbox = await open(boundingBoxesFile, 'a');
+  } catch (e) {
+    lock.release();
+    throw new FacenetError('BAD_FILE', `cannot write into the output folder ${outputDir}: ${message(e)}`, { cause: e });
   }
   const failures = await FailuresLog.open(path.join(outputDir, 'failures.jsonl'));
   let failuresLogError: string | null = null;

@@ -46,13 +46,27 @@ export interface CommandContext {
 /** How the CLI reports an error that ends a command: one line on stderr; returns the exit code. */
 export function reportError(command: string, e: unknown, stderr: NodeJS.WritableStream): number {
   // A file-system error nobody translated still gets one clear line with the path and the fix.
-  const known = e instanceof FacenetError ? e : fsError(e);
+  const known = e instanceof FacenetError ? e : (fsError(e) ?? missingOptionalPackage(e));
   if (known) {
     stderr.write(`facenet ${command}: ${known.message}\n`);
     return known.code === 'BAD_ARGUMENT' ? 2 : 1;
   }
   stderr.write(`facenet ${command}: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
   return 1;
+}
+
+/**
+ * The packages package.json lists as optionalDependencies (a consumer may install without them):
+ * a command that needs one that is missing says which to install, instead of a module stack trace.
+ */
+const OPTIONAL_PACKAGES = ['better-sqlite3', 'pg', 'usearch', 'onnxruntime-node'];
+
+function missingOptionalPackage(e: unknown): FacenetError | null {
+  const err = e as { code?: unknown; message?: unknown };
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || typeof err.message !== 'string') return null;
+  const name = /Cannot find (?:package|module) '([^']+)'/.exec(err.message)?.[1];
+  if (!name || !OPTIONAL_PACKAGES.includes(name)) return null;
+  return new FacenetError('NOT_FOUND', `this command needs the optional package ${name}, which is not installed: run \`npm install ${name}\` beside facenet`, { cause: e });
 }
 
 export function defineCommand<const S extends DefinedSpec>(

@@ -17,7 +17,7 @@
 import { noGrad, applyRuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { loadMtcnnNets, type MtcnnNets, type MtcnnWeights } from '../models/mtcnn/index.js';
-import { assertRgbImage, decodeImage, type ImageInput, type RgbImage } from '../io/image.js';
+import { assertRgbImage, type RgbImage } from '../io/image.js';
 import { DEFAULT_DETECT_OPTIONS, resolveDetectOptions, type DetectOptions, type MtcnnLoadOptions } from './options.js';
 import { pipelineTable, runMtcnn } from './mtcnn-pipeline.js';
 import { torchImageNets } from './torch-image-nets.js';
@@ -66,12 +66,6 @@ export class MtcnnDetector {
         imageNets.dispose();
       }
     });
-  }
-
-  /** Decodes `input` (a file path, encoded bytes or raw RGB pixels; see decodeImage) and detects its faces. */
-  async detectImage(input: ImageInput, options: Partial<DetectOptions> = {}): Promise<Face[]> {
-    const img = await decodeImage(input);
-    return this.detect(img, options);
   }
 
   dispose(): void {

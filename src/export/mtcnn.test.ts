@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import ort from 'onnxruntime-node';
 import { FIXTURES, ZOO } from '../test-support/shared.js';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { loadMtcnnNets, type MtcnnNets } from '../models/mtcnn/index.js';
 import { noGrad, setNumThreads } from '../tensor/index.js';
 import { iou } from '../math/boxes.js';
@@ -51,7 +51,7 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array): number => {
   return m;
 };
 
-test('each exported net passes the structural checks and matches ours on real inputs (pyramid levels and crops of a photo)', async () => {
+test('each exported net passes the structural checks and matches ours on real inputs (pyramid levels and crops of a photo)', async (t) => {
   for (const f of Object.values(MTCNN_FILES)) checkOnnxModel(new Uint8Array(await readFile(path.join(dir, f))), f);
   const img = await decodeLikePil(new Uint8Array(await readFile(path.join(ZOO, 'samples', 'multiface.jpg'))), 'multiface.jpg');
   const table = pipelineTable(img);
@@ -86,6 +86,7 @@ test('each exported net passes the structural checks and matches ours on real in
   torch.dispose();
   assert.ok(faces.length >= 2, `${faces.length} faces`);
   assert.ok(calls.pnet >= 5 && calls.rnet >= 50 && calls.onet >= 2, JSON.stringify(calls));
+  t.diagnostic(`max abs diff per net: ${JSON.stringify(worst)}; calls ${JSON.stringify(calls)}`);
   for (const [k, d] of Object.entries(worst)) assert.ok(d <= 1e-4, `${k}: max abs diff ${d}`);
 });
 
@@ -96,7 +97,7 @@ interface RefImage {
   faces: Face[];
 }
 
-test('the detection pipeline with its nets on onnxruntime gives the same boxes as on our engine on the 47 fixture images (IoU >= 0.99)', async () => {
+test('the detection pipeline with its nets on onnxruntime gives the same boxes as on our engine on the 47 fixture images (IoU >= 0.99)', async (t) => {
   const fixture = JSON.parse(await readFile(path.join(FIXTURES, 'mtcnn', 'detections.json'), 'utf8')) as { images: RefImage[] };
   assert.equal(fixture.images.length, 47);
   const archived = await readArchiveFiles(
@@ -122,6 +123,7 @@ test('the detection pipeline with its nets on onnxruntime gives the same boxes a
     });
     faces += mine.length;
   }
+  t.diagnostic(`${faces} faces on 47 images, worst IoU ${worst}`);
   assert.ok(faces >= 47, `${faces} faces`);
   assert.ok(worst >= 0.99);
 });

@@ -6,8 +6,21 @@
  */
 import { Tensor, tensor, zeros, conv2d, normalize } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
+import { RowBlocks } from './row-blocks.js';
 
+/**
+ * 'float32': one fp32 matrix, scanned as is. 'bfloat16': the scan runs over a bf16 copy (half the
+ * bytes, and libtorch hands bf16 products to oneDNN), then the candidates are re-scored exactly
+ * from an fp32 copy, so answers are the fp32 ones (memory 1.5x).
+ */
 export type MatrixPrecision = 'float32' | 'bfloat16';
+
+/**
+ * Bound on |bf16 score - fp32 score| for unit vectors: both operands rounded to bf16 (unit
+ * roundoff u = 2^-8 each, so |Σ x̃q̃ - Σ xq| <= (2u + u²)·|x||q|), fp32 accumulation, and the
+ * product rounded to bf16 once more (u·|s| <= u): 3u + u² < 0.0118.
+ */
+export const BF16_SCORE_ERROR = 0.0118;
 
 export interface FaceHits {
   /** Row numbers, best first, per query. */
@@ -17,6 +30,8 @@ export interface FaceHits {
 
 export class ExactIndex {
   private buf: Tensor | null = null;
+  /** The fp32 rows when the scan matrix is bf16 (for the exact re-scoring), in JS memory. */
+  private exact: RowBlocks | null = null;
   private capacity = 0;
   private n = 0;
   private faceIdOf = new Float64Array(0);
@@ -26,7 +41,9 @@ export class ExactIndex {
   constructor(
     readonly dim: number,
     readonly precision: MatrixPrecision = 'float32',
-  ) {}
+  ) {
+    if (precision !== 'float32') this.exact = new RowBlocks(dim);
+  }
 
   get size(): number {
     return this.n;
@@ -40,20 +57,23 @@ export class ExactIndex {
   subjectAt(row: number): number {
     return this.subjectOf[row]!;
   }
-  /** Bytes held by the matrix (capacity rows). */
+  /** Bytes held by the matrices (capacity rows; the fp32 copy of a bf16 matrix by blocks). */
   get matrixBytes(): number {
-    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 2);
+    return this.capacity * this.dim * (this.precision === 'float32' ? 4 : 2) + (this.exact?.bytes ?? 0);
   }
 
   /** Makes room for `rows` rows in total, so that a bulk load fills one allocation. */
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
-    const next = zeros([rows, this.dim], { dtype: this.precision });
-    if (this.buf) {
-      if (this.n > 0) next.slice(0, 0, this.n).copy_(this.buf.slice(0, 0, this.n));
-      this.buf.dispose();
-    }
-    this.buf = next;
+    const grow = (old: Tensor | null, dtype: MatrixPrecision): Tensor => {
+      const next = zeros([rows, this.dim], { dtype });
+      if (old) {
+        if (this.n > 0) next.slice(0, 0, this.n).copy_(old.slice(0, 0, this.n));
+        old.dispose();
+      }
+      return next;
+    };
+    this.buf = grow(this.buf, this.precision);
     this.capacity = rows;
     const ids = new Float64Array(rows);
     ids.set(this.faceIdOf.subarray(0, this.n));
@@ -79,6 +99,7 @@ export class ExactIndex {
     const src = tensor(rows, [keep.length, this.dim]);
     try {
       this.buf!.slice(0, this.n, this.n + keep.length).copy_(src); // copy_ converts to bfloat16 if needed
+      if (this.exact) for (let j = 0; j < keep.length; j++) this.exact.set(this.n + j, rows.subarray(j * this.dim, (j + 1) * this.dim));
     } finally {
       src.dispose();
     }
@@ -98,6 +119,7 @@ export class ExactIndex {
     const last = this.n - 1;
     if (row !== last) {
       this.buf!.slice(0, row, row + 1).copy_(this.buf!.slice(0, last, last + 1));
+      this.exact?.copy(last, row);
       this.faceIdOf[row] = this.faceIdOf[last]!;
       this.subjectOf[row] = this.subjectOf[last]!;
       this.rowOf.set(this.faceIdOf[row]!, row);
@@ -111,10 +133,12 @@ export class ExactIndex {
   rowsOf(rows: readonly number[]): Float32Array {
     const out = new Float32Array(rows.length * this.dim);
     rows.forEach((r, i) => {
+      if (this.exact) {
+        out.set(this.exact.row(r), i * this.dim);
+        return;
+      }
       const t = this.buf!.slice(0, r, r + 1);
-      const f = t.to('float32');
-      out.set(f.data() as Float32Array, i * this.dim);
-      f.dispose();
+      out.set(t.data() as Float32Array, i * this.dim);
       t.dispose();
     });
     return out;
@@ -124,10 +148,12 @@ export class ExactIndex {
   *chunks(rowsPerChunk = 65536): Generator<{ start: number; embeddings: Float32Array }> {
     for (let start = 0; start < this.n; start += rowsPerChunk) {
       const end = Math.min(this.n, start + rowsPerChunk);
+      if (this.exact) {
+        yield { start, embeddings: this.exact.range(start, end) };
+        continue;
+      }
       const t = this.buf!.slice(0, start, end);
-      const f = t.to('float32');
-      yield { start, embeddings: f.data() as Float32Array };
-      f.dispose();
+      yield { start, embeddings: t.data() as Float32Array };
       t.dispose();
     }
   }
@@ -138,6 +164,13 @@ export class ExactIndex {
     const kk = Math.min(k, this.n);
     if (q === 0 || kk === 0) return { rows: Array.from({ length: q }, () => new Int32Array(0)), similarities: Array.from({ length: q }, () => new Float32Array(0)) };
     const scores = this.similarities(queries, q);
+    if (this.exact) {
+      try {
+        return this.rescored(scores, queries, kk);
+      } finally {
+        scores.dispose();
+      }
+    }
     try {
       const top = scores.topk(kk, 1, true, true);
       try {
@@ -159,6 +192,56 @@ export class ExactIndex {
     } finally {
       scores.dispose();
     }
+  }
+
+  /**
+   * Exact top-k from bf16 scores: per query, every row whose bf16 score is within
+   * 2·BF16_SCORE_ERROR of the k-th best bf16 score (a superset of the true top k: a true top-k
+   * row scores at least t - e in bf16, and the k-th bf16 score is at most t + e, t being the k-th
+   * exact score), re-scored in fp32 and sorted.
+   */
+  private rescored(scores: Tensor, queries: Float32Array, k: number): FaceHits {
+    const q = queries.length / this.dim;
+    const f32 = scores.to('float32');
+    const cands: number[][] = [];
+    try {
+      // wide enough at first that one top-k usually settles every query (each top-k is a pass over [q, n])
+      let kf = Math.min(this.n, Math.max(4 * k, k + 64));
+      let todo = Array.from({ length: q }, (_, i) => i);
+      while (todo.length > 0) {
+        const top = f32.topk(kf, 1, true, true);
+        const v = top.values.data() as Float32Array;
+        const idx = top.indices.data() as BigInt64Array;
+        top.values.dispose();
+        top.indices.dispose();
+        const again: number[] = [];
+        for (const i of todo) {
+          const o = i * kf;
+          const floor = v[o + k - 1]! - 2 * BF16_SCORE_ERROR;
+          if (kf === this.n || v[o + kf - 1]! < floor) {
+            const c: number[] = [];
+            for (let j = 0; j < kf && v[o + j]! >= floor; j++) c.push(Number(idx[o + j]!));
+            cands[i] = c;
+          } else {
+            again.push(i);
+          }
+        }
+        todo = again;
+        kf = Math.min(this.n, kf * 4);
+      }
+    } finally {
+      f32.dispose();
+    }
+    const rows: Int32Array[] = [];
+    const sims: Float32Array[] = [];
+    for (let i = 0; i < q; i++) {
+      const c = cands[i]!;
+      const exact = c.map((r) => this.exact!.dot(r, queries, i * this.dim));
+      const order = Array.from(c.keys()).sort((a, b) => exact[b]! - exact[a]!).slice(0, k);
+      rows.push(Int32Array.from(order, (j) => c[j]!));
+      sims.push(Float32Array.from(order, (j) => exact[j]!));
+    }
+    return { rows, similarities: sims };
   }
 
   /**
@@ -220,24 +303,29 @@ export class ExactIndex {
     }
     const subjects = Float64Array.from(dense.keys());
     const sums = zeros([dense.size, this.dim]);
-    const index = tensor(idx, [this.n]);
-    const m = this.buf!.slice(0, 0, this.n);
-    const m32 = this.precision === 'float32' ? m : m.to('float32');
     try {
-      sums.indexAdd_(0, index, m32);
+      for (const { start, embeddings } of this.chunks()) {
+        const count = embeddings.length / this.dim;
+        const index = tensor(idx.subarray(start, start + count), [count]);
+        const m = tensor(embeddings, [count, this.dim]);
+        sums.indexAdd_(0, index, m);
+        index.dispose();
+        m.dispose();
+      }
       const unit = normalize(sums, { dim: 1 });
       const rows = unit.data() as Float32Array;
       unit.dispose();
       out.add(subjects, Int32Array.from(subjects), rows);
       return out;
     } finally {
-      for (const t of new Set([sums, index, m, m32])) t.dispose();
+      sums.dispose();
     }
   }
 
   dispose(): void {
     this.buf?.dispose();
     this.buf = null;
+    this.exact?.clear();
     this.capacity = 0;
     this.n = 0;
     this.rowOf.clear();

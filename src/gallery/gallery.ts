@@ -155,8 +155,9 @@ export class Gallery {
   private async apply(changes: readonly Change[]): Promise<void> {
     for (const c of changes) {
       if (c.kind === 'add') {
-        this.names.set(c.subjectId, c.subject);
-        this.addRows(await this.store.loadAdded(c));
+        const rows = await this.store.loadAdded(c);
+        for (const [id, name] of rows.names) this.names.set(id, name);
+        this.addRows(rows);
       } else if (c.kind === 'removeSubject') {
         const rows: number[] = [];
         for (let r = 0; r < this.index.size; r++) if (this.index.subjectAt(r) === c.subjectId) rows.push(this.index.faceIdAt(r));

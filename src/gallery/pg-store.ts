@@ -31,10 +31,10 @@ CREATE INDEX faces_subject ON faces(subject_id);
 `;
 
 /** The notification payload: short keys, so a 128-character subject name stays far below 8000 bytes. */
-type Wire = { k: 'a'; s: number; n: string; f: number; t: number } | { k: 'rs'; s: number } | { k: 'rf'; f: number };
+type Wire = { k: 'a'; f: number; t: number } | { k: 'rs'; s: number } | { k: 'rf'; f: number };
 
 function toWire(c: Change): Wire {
-  if (c.kind === 'add') return { k: 'a', s: c.subjectId, n: c.subject, f: c.fromFaceId, t: c.toFaceId };
+  if (c.kind === 'add') return { k: 'a', f: c.fromFaceId, t: c.toFaceId };
   if (c.kind === 'removeSubject') return { k: 'rs', s: c.subjectId };
   return { k: 'rf', f: c.faceId };
 }
@@ -42,7 +42,7 @@ function toWire(c: Change): Wire {
 function fromWire(payload: string | undefined): Change | null {
   try {
     const w = JSON.parse(payload ?? '') as Wire;
-    if (w.k === 'a') return { kind: 'add', subjectId: w.s, subject: w.n, fromFaceId: w.f, toFaceId: w.t };
+    if (w.k === 'a') return { kind: 'add', fromFaceId: w.f, toFaceId: w.t };
     if (w.k === 'rs') return { kind: 'removeSubject', subjectId: w.s };
     if (w.k === 'rf') return { kind: 'removeFace', faceId: w.f };
   } catch {
@@ -178,10 +178,11 @@ export class PgStore implements GalleryStore {
     );
   }
 
-  async loadAdded(ch: Extract<Change, { kind: 'add' }>): Promise<StoredRows> {
+  async loadAdded(ch: Extract<Change, { kind: 'add' }>): Promise<StoredRows & { names: Map<number, string> }> {
     return this.guard(async () => {
-      const r = await this.pool.query({ text: 'SELECT id, subject_id, embedding FROM faces WHERE subject_id = $1 AND id BETWEEN $2 AND $3 ORDER BY id', values: [ch.subjectId, ch.fromFaceId, ch.toFaceId], rowMode: 'array' });
-      return rowsOf(r.rows as [string, string, Buffer][], this.info.dim);
+      // The range may hold rows of other transactions too (sequences interleave): loading them now is harmless.
+      const r = await this.pool.query({ text: 'SELECT f.id, f.subject_id, f.embedding, s.name FROM faces f JOIN subjects s ON s.id = f.subject_id WHERE f.id BETWEEN $1 AND $2 ORDER BY f.id', values: [ch.fromFaceId, ch.toFaceId], rowMode: 'array' });
+      return rowsOf(r.rows as [string, string, Buffer, string][], this.info.dim);
     });
   }
 
@@ -201,11 +202,12 @@ export class PgStore implements GalleryStore {
           ]);
           // ids of one INSERT come from nextval in row order: ascending is input order
           const faceIds = f.rows.map((x) => Number(x.id)).sort((a, b) => a - b);
-          if (faceIds.length > 0) {
-            const change: Change = { kind: 'add', subjectId: sid, subject: item.subject, fromFaceId: faceIds[0]!, toFaceId: faceIds[faceIds.length - 1]! };
-            await c.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(toWire(change))]);
-          }
           out.push({ subject: item.subject, subjectId: sid, faceIds });
+        }
+        const ids = out.flatMap((o) => o.faceIds);
+        if (ids.length > 0) {
+          const change: Change = { kind: 'add', fromFaceId: ids.reduce((a, b) => Math.min(a, b)), toFaceId: ids.reduce((a, b) => Math.max(a, b)) };
+          await c.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(toWire(change))]);
         }
         return out;
       }),

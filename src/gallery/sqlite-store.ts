@@ -196,9 +196,9 @@ export class SqliteStore implements GalleryStore {
     writeSnapshot(snapshotPath(this.location), { galleryId: this.galleryId, dim: this.info.dim, lastSeq: this.lastSeq }, rows, faceIdAt, subjectAt, chunks);
   }
 
-  async loadAdded(c: Extract<Change, { kind: 'add' }>): Promise<StoredRows> {
+  async loadAdded(c: Extract<Change, { kind: 'add' }>): Promise<StoredRows & { names: Map<number, string> }> {
     return this.guard(() => {
-      const rows = this.db.prepare('SELECT id, subject_id, embedding FROM faces WHERE subject_id = ? AND id BETWEEN ? AND ? ORDER BY id').raw().all(c.subjectId, c.fromFaceId, c.toFaceId) as [number, number, Buffer][];
+      const rows = this.db.prepare('SELECT f.id, f.subject_id, f.embedding, s.name FROM faces f JOIN subjects s ON s.id = f.subject_id WHERE f.id BETWEEN ? AND ? ORDER BY f.id').raw().all(c.fromFaceId, c.toFaceId) as [number, number, Buffer, string][];
       return rowsOf(rows, this.info.dim);
     });
   }
@@ -215,14 +215,37 @@ export class SqliteStore implements GalleryStore {
       if (sid === undefined) sid = Number(addSubject.run(item.subject, t).lastInsertRowid);
       const meta = item.metadata ? JSON.stringify(item.metadata) : null;
       const faceIds = item.embeddings.map((e) => Number(addFace.run(sid, modelId, blobOf(e), meta, t).lastInsertRowid));
-      if (faceIds.length > 0) logChange.run('add', sid, item.subject, faceIds[0], faceIds[faceIds.length - 1]);
       return { subject: item.subject, subjectId: sid, faceIds };
+    };
+    // One change-log entry per call: its faces' ids are one range (SQLite has a single writer).
+    const all = () => {
+      const out = items.map(one);
+      const ids = out.flatMap((o) => o.faceIds);
+      if (ids.length > 0) logChange.run('add', null, null, ids[0], ids[ids.length - 1]);
+      return out;
     };
     // BEGIN IMMEDIATE: take the write lock first (waiting up to the busy timeout), rather than
     // failing at once when a read transaction cannot be upgraded under another writer.
     // All items of one call in one transaction: a caller that wants one transaction per subject
     // calls once per subject; bulk import groups rows to amortise the commit's fsync.
-    return this.guard(() => db.transaction(() => items.map(one)).immediate());
+    return this.guard(() => this.writeTx(all));
+  }
+
+  /**
+   * A write transaction (BEGIN IMMEDIATE). When no other connection committed since the last
+   * poll, this one's change-log entries are the next ones, so the poll position moves past them:
+   * a snapshot saved later then needs no replay of this process's own writes.
+   */
+  private writeTx<T>(f: () => T): T {
+    let foreign = false;
+    const out = this.db
+      .transaction(() => {
+        foreign = (this.db.pragma('data_version', { simple: true }) as number) !== this.dataVersion;
+        return f();
+      })
+      .immediate();
+    if (!foreign) this.lastSeq = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM changes').pluck().get() as number) ?? this.lastSeq;
+    return out;
   }
 
   async subjects(): Promise<SubjectSummary[]> {
@@ -241,7 +264,7 @@ export class SqliteStore implements GalleryStore {
   async removeSubject(name: string): Promise<{ subjectId: number; faceIds: number[] } | null> {
     const db = this.db;
     return this.guard(() =>
-      db.transaction(() => {
+      this.writeTx(() => {
         const sid = db.prepare('SELECT id FROM subjects WHERE name = ?').pluck().get(name) as number | undefined;
         if (sid === undefined) return null;
         const faceIds = db.prepare('SELECT id FROM faces WHERE subject_id = ?').pluck().all(sid) as number[];
@@ -249,14 +272,14 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ?').run(sid);
         db.prepare('INSERT INTO changes (kind, subject_id) VALUES (?, ?)').run('removeSubject', sid);
         return { subjectId: sid, faceIds };
-      }).immediate(),
+      }),
     );
   }
 
   async removeFace(faceId: number): Promise<boolean> {
     const db = this.db;
     return this.guard(() =>
-      db.transaction(() => {
+      this.writeTx(() => {
         const sid = db.prepare('SELECT subject_id FROM faces WHERE id = ?').pluck().get(faceId) as number | undefined;
         if (sid === undefined) return false;
         db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
@@ -264,7 +287,7 @@ export class SqliteStore implements GalleryStore {
         db.prepare('DELETE FROM subjects WHERE id = ? AND NOT EXISTS (SELECT 1 FROM faces WHERE subject_id = ?)').run(sid, sid);
         db.prepare('INSERT INTO changes (kind, from_id) VALUES (?, ?)').run('removeFace', faceId);
         return true;
-      }).immediate(),
+      }),
     );
   }
 
@@ -277,7 +300,7 @@ export class SqliteStore implements GalleryStore {
       const out: Change[] = [];
       for (const [seq, kind, sid, subject, from, to] of rows) {
         this.lastSeq = seq;
-        if (kind === 'add') out.push({ kind, subjectId: sid!, subject: subject!, fromFaceId: from!, toFaceId: to! });
+        if (kind === 'add') out.push({ kind, fromFaceId: from!, toFaceId: to! });
         else if (kind === 'removeSubject') out.push({ kind, subjectId: sid! });
         else if (kind === 'removeFace') out.push({ kind, faceId: from! });
       }
@@ -347,15 +370,16 @@ function parseThreshold(v: string | undefined): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
 }
 
-/** Rows of (id, subject id, embedding blob) into StoredRows. */
-export function rowsOf(rows: readonly [number | string, number | string, Uint8Array][], dim: number): StoredRows {
-  const out: StoredRows = { faceIds: new Float64Array(rows.length), subjectIds: new Int32Array(rows.length), embeddings: new Float32Array(rows.length * dim) };
+/** Rows of (id, subject id, embedding blob[, subject name]) into StoredRows (+ the names seen). */
+export function rowsOf(rows: readonly (readonly [number | string, number | string, Uint8Array, string?])[], dim: number): StoredRows & { names: Map<number, string> } {
+  const out = { faceIds: new Float64Array(rows.length), subjectIds: new Int32Array(rows.length), embeddings: new Float32Array(rows.length * dim), names: new Map<number, string>() };
   const bytes = new Uint8Array(out.embeddings.buffer);
-  rows.forEach(([id, s, blob], i) => {
+  rows.forEach(([id, s, blob, name], i) => {
     if (blob.length !== dim * 4) throw new FacenetError('BAD_FILE', `face ${id} has a ${blob.length}-byte embedding, expected ${dim * 4}`);
     out.faceIds[i] = Number(id);
     out.subjectIds[i] = Number(s);
     bytes.set(blob, i * dim * 4);
+    if (name !== undefined) out.names.set(Number(s), name);
   });
   return out;
 }

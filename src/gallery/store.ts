@@ -20,7 +20,8 @@ export interface EnrolledItem {
 }
 
 export type Change =
-  | { kind: 'add'; subjectId: number; subject: string; fromFaceId: number; toFaceId: number }
+  /** Faces with ids in [fromFaceId, toFaceId] were added (reloading the range is idempotent). */
+  | { kind: 'add'; fromFaceId: number; toFaceId: number }
   | { kind: 'removeSubject'; subjectId: number }
   | { kind: 'removeFace'; faceId: number };
 
@@ -39,8 +40,8 @@ export interface GalleryStore {
   countFaces(): Promise<number>;
   /** Every face, in chunks, for the search matrix. */
   loadFaces(onChunk: (rows: StoredRows) => void): Promise<void>;
-  /** The faces one Change 'add' names (faces of that subject with ids in the range). */
-  loadAdded(change: Extract<Change, { kind: 'add' }>): Promise<StoredRows>;
+  /** The faces one Change 'add' names (those still there), with their subjects' names. */
+  loadAdded(change: Extract<Change, { kind: 'add' }>): Promise<StoredRows & { names: Map<number, string> }>;
   /** Each item in its own transaction, in order; an item either lands whole or not at all. */
   enroll(items: readonly EnrollItem[], modelId: string): Promise<EnrolledItem[]>;
   subjects(): Promise<SubjectSummary[]>;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boxRows } from './boxes.js';
-import { batchedNmsFacenetPytorch, batchedNmsTorchvision, nmsFacenet, nmsTorchvision } from './nms.js';
+import { nmsFacenet, nmsTorchvision } from './nms.js';
 
 // Four hand-made boxes [x1, y1, x2, y2, score]:
 //   A: 10x10 pixels at the origin; B: A shifted by 1; C: far away; D: small, inside A and B, best.
@@ -31,22 +31,11 @@ test('torchvision nms (no +1) keeps B at 0.66 where facenet drops it', () => {
   assert.deepEqual([...nmsTorchvision(f32, 0.66)], [3, 0, 1, 2]);
 });
 
-test('batched: NMS only inside each group, result by descending score', () => {
-  const groups = [0, 1, 0, 1]; // A, C in image 0; B, D in image 1
-  assert.deepEqual([...batchedNmsTorchvision(f64, groups, 0.5)], [3, 0, 1, 2]);
-  assert.deepEqual([...batchedNmsTorchvision(f64, groups, 0.5, { perGroupAboveCoords: 0 })], [3, 0, 1, 2]);
-  assert.deepEqual([...batchedNmsTorchvision(f64, [0, 0, 0, 0], 0.5, { perGroupAboveCoords: 0 })], [3, 0, 2]);
-  // O-Net stage of facenet-pytorch: Min 0.7 per image; D removes B in image 1, A survives in image 0.
-  assert.deepEqual([...batchedNmsFacenetPytorch(f64, groups, 0.7, 'Min')], [3, 0, 2]);
-  assert.deepEqual([...batchedNmsFacenetPytorch(f32, [0, 0, 0, 0], 0.7, 'Min')], [3, 2]);
-});
-
 test('ties, empty input and missing scores', () => {
   const tie = boxRows(Float64Array.of(0, 0, 9, 9, 0.5, 0, 0, 9, 9, 0.5), 5);
   assert.deepEqual([...nmsFacenet(tie, 0.5, 'Union')], [1]); // ascending stable sort, the last is picked
   assert.deepEqual([...nmsTorchvision(tie, 0.5)], [0]); // stable descending sort, the first is kept
   assert.equal(nmsFacenet(boxRows(new Float64Array(0), 5), 0.5, 'Union').length, 0);
-  assert.equal(batchedNmsTorchvision(boxRows(new Float32Array(0), 5), [], 0.5).length, 0);
+  assert.equal(nmsTorchvision(boxRows(new Float32Array(0), 5), 0.5).length, 0);
   assert.throws(() => nmsTorchvision(boxRows(new Float64Array(4), 4), 0.5), { code: 'BAD_ARGUMENT' });
-  assert.throws(() => batchedNmsTorchvision(f64, [0, 1], 0.5), { code: 'SHAPE_MISMATCH' });
 });

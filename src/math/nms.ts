@@ -16,7 +16,7 @@
  * descending sort).
  */
 import { FacenetError } from '../errors.js';
-import { rounderFor, rowCount, type BoxRows, type FloatArray } from './boxes.js';
+import { rounderFor, rowCount, type BoxRows } from './boxes.js';
 
 export type NmsMethod = 'Union' | 'Min';
 
@@ -93,77 +93,4 @@ export function nmsTorchvision(b: BoxRows, threshold: number): Int32Array {
     }
   }
   return Int32Array.from(keep);
-}
-
-/** boxes + group * (max coordinate + 1), the "coordinate trick" both batched NMS versions use. */
-function offsetByGroup(b: BoxRows, groups: ArrayLike<number>): BoxRows {
-  const n = rowCount(b);
-  if (groups.length !== n) {
-    throw new FacenetError('SHAPE_MISMATCH', `batched nms: ${n} boxes but ${groups.length} group ids`);
-  }
-  const r = rounderFor(b.data);
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) for (let k = 0; k < 4; k++) max = Math.max(max, b.data[i * b.cols + k]!);
-  const out: FloatArray = b.data.slice();
-  for (let i = 0; i < n; i++) {
-    const off = r(r(groups[i]!) * r(max + 1));
-    for (let k = 0; k < 4; k++) out[i * b.cols + k] = out[i * b.cols + k]! + off;
-  }
-  return { data: out, cols: b.cols };
-}
-
-export interface BatchedNmsOptions {
-  /**
-   * torchvision switches from the coordinate trick to a per-group loop above 4000 box coordinates
-   * on CPU (20000 on CUDA); both keep the same boxes up to float rounding of the offsets, and the
-   * order of the result is by descending score either way. Default 4000 (CPU).
-   */
-  readonly perGroupAboveCoords?: number;
-}
-
-/** torchvision.ops.batched_nms(boxes, scores, groups, threshold): NMS separately per group id. */
-export function batchedNmsTorchvision(
-  b: BoxRows,
-  groups: ArrayLike<number>,
-  threshold: number,
-  options: BatchedNmsOptions = {},
-): Int32Array {
-  checkScores(b);
-  const n = rowCount(b);
-  if (n === 0) return new Int32Array(0);
-  if (n * 4 <= (options.perGroupAboveCoords ?? 4000)) return nmsTorchvision(offsetByGroup(b, groups), threshold);
-  if (groups.length !== n) {
-    throw new FacenetError('SHAPE_MISMATCH', `batched nms: ${n} boxes but ${groups.length} group ids`);
-  }
-  const byGroup = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const list = byGroup.get(groups[i]!) ?? [];
-    list.push(i);
-    byGroup.set(groups[i]!, list);
-  }
-  const kept: number[] = [];
-  for (const members of byGroup.values()) {
-    const sub = new (b.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(members.length * b.cols);
-    members.forEach((m, k) => sub.set(b.data.subarray(m * b.cols, (m + 1) * b.cols), k * b.cols));
-    for (const k of nmsTorchvision({ data: sub, cols: b.cols }, threshold)) kept.push(members[k]!);
-  }
-  kept.sort((a, bb) => b.data[bb * b.cols + 4]! - b.data[a * b.cols + 4]! || a - bb);
-  return Int32Array.from(kept);
-}
-
-/**
- * facenet-pytorch's batched_nms_numpy(boxes, scores, groups, threshold, method): the coordinate
- * trick, then facenet's +1-area nms (nms_numpy). Used only after O-Net, with 'Min' and 0.7.
- * Quirk kept from the reference: with negative coordinates, +1 areas can make boxes of adjacent
- * groups overlap by a pixel after the offset.
- */
-export function batchedNmsFacenetPytorch(
-  b: BoxRows,
-  groups: ArrayLike<number>,
-  threshold: number,
-  method: NmsMethod,
-): Int32Array {
-  checkScores(b);
-  if (rowCount(b) === 0) return new Int32Array(0);
-  return nmsFacenet(offsetByGroup(b, groups), threshold, method);
 }

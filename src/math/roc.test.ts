@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from './rng.js';
-import { calculateAccuracy, calculateValFar, confusionAt, ThresholdCounter } from './roc.js';
+import { confusionAt, ratesOf, valFarOf, ThresholdCounter, type Labels } from './roc.js';
+import type { NumArray } from './numpy-reduce.js';
+
+// facenet's calculate_accuracy / calculate_val_far, composed from the pieces lfw-protocol.ts uses.
+const calculateAccuracy = (t: number, d: NumArray, s: Labels, idx?: NumArray) => ratesOf(confusionAt(t, d, s, idx));
+const calculateValFar = (t: number, d: NumArray, s: Labels, idx?: NumArray) => valFarOf(confusionAt(t, d, s, idx));
 
 const dist = [0.1, 0.5, 0.5, 0.9];
 const issame = [true, true, false, false];

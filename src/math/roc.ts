@@ -65,11 +65,6 @@ export function ratesOf(c: Confusion): Rates {
   return { tpr, fpr, accuracy };
 }
 
-/** calculate_accuracy(threshold, dist[indices], issame[indices]). */
-export function calculateAccuracy(threshold: number, dist: NumArray, issame: Labels, indices?: NumArray): Rates {
-  return ratesOf(confusionAt(threshold, dist, issame, indices));
-}
-
 /**
  * facenet's calculate_val_far: VAL = true accepts / same pairs, FAR = false accepts / different
  * pairs. Deliberate difference: facenet raises ZeroDivisionError when a subset has no same (or no
@@ -79,16 +74,6 @@ export function valFarOf(c: Confusion): { val: number; far: number } {
   const nSame = c.tp + c.fn;
   const nDiff = c.fp + c.tn;
   return { val: nSame === 0 ? NaN : c.tp / nSame, far: nDiff === 0 ? NaN : c.fp / nDiff };
-}
-
-/** calculate_val_far(threshold, dist[indices], issame[indices]). */
-export function calculateValFar(
-  threshold: number,
-  dist: NumArray,
-  issame: Labels,
-  indices?: NumArray,
-): { val: number; far: number } {
-  return valFarOf(confusionAt(threshold, dist, issame, indices));
 }
 
 /** Number of values in ascending `sorted` that are < t (0 for t = NaN). */

@@ -15,11 +15,8 @@ import { jsonBodySchema } from './schemas.js';
 import type { RouteDef, ServeContext } from './route.js';
 import type { ApiKeyStore } from './api-keys.js';
 
-/**
- * The page's static files, found from the package root so that the same path works from src/
- * (tsx) and from dist/ (the build copies no non-TS files; package.json "files" ships src/serve/web/).
- */
-export const WEB_DIR = fileURLToPath(new URL('../../src/serve/web/', import.meta.url));
+/** The page's static files: src/serve/web, copied to dist/serve/web by scripts/build-dist.mjs. */
+export const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
 
 export interface AppOptions {
   ctx: ServeContext;

@@ -108,8 +108,14 @@ async function main(): Promise<void> {
       return;
     }
     chain = chain.then(async () => {
-      const { outcomes, transfer } = await runBatch(fn, msg.jobs);
-      send({ type: 'result', id: msg.id, outcomes }, transfer);
+      try {
+        const { outcomes, transfer } = await runBatch(fn, msg.jobs);
+        send({ type: 'result', id: msg.id, outcomes }, transfer);
+      } catch (e) {
+        // An error outside any one job (a bug): fail this batch, keep the worker for the next.
+        const error = errorOf(e);
+        send({ type: 'result', id: msg.id, outcomes: msg.jobs.map(() => ({ ok: false, error })) });
+      }
     });
   });
 }

@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import os from 'node:os';
+import { chooseOmpWaitPolicy } from './omp-wait-policy.js';
 import { FacenetError, type FacenetErrorCode } from '../errors.js';
 
 /** Opaque handle owning one libtorch tensor. */
@@ -193,6 +195,10 @@ function loadAddon(): NativeBinding {
         '(needs libtorch: `apt-get install -y libtorch-dev`, or LIBTORCH=/path/to/libtorch)',
     );
   }
+  // Before libtorch (and its libgomp) loads: the wait policy is read once, at load (omp-wait-policy.ts).
+  const policy = chooseOmpWaitPolicy({ env: process.env, load1: os.loadavg()[0] ?? 0, cores: os.availableParallelism() });
+  if (policy.set) process.env['OMP_WAIT_POLICY'] = policy.set;
+  ompWaitPolicy = { policy: process.env['OMP_WAIT_POLICY'] ?? 'libgomp default', why: policy.why };
   const raw = createRequire(import.meta.url)(file) as Record<string, unknown>;
   // Wrap every function once so that addon errors surface as FacenetErrors with a code.
   const wrapped: Record<string, unknown> = {};
@@ -212,6 +218,9 @@ function loadAddon(): NativeBinding {
   }
   return wrapped as unknown as NativeBinding;
 }
+
+/** The OpenMP wait policy the engine was loaded with, and why (see omp-wait-policy.ts). */
+export let ompWaitPolicy: { policy: string; why: string } = { policy: 'not loaded', why: '' };
 
 /** The addon, loaded on first import of the tensor layer. */
 export const native: NativeBinding = loadAddon();

@@ -1,6 +1,6 @@
 /** Engine facts and settings: threads, devices, live-tensor accounting. */
 import os from 'node:os';
-import { native } from './native.js';
+import { native, ompWaitPolicy } from './native.js';
 import { parsePrecision, type PrecisionOption } from './precision.js';
 import { FacenetError } from '../errors.js';
 
@@ -78,4 +78,9 @@ export function mallocTuning(): { mmapMax: number; trimThreshold: number } | nul
 }
 export function parallelInfo(): string {
   return native.parallelInfo();
+}
+
+/** The OpenMP wait policy libtorch was loaded with and why (src/tensor/omp-wait-policy.ts). */
+export function ompWaitPolicyInfo(): { policy: string; why: string } {
+  return { ...ompWaitPolicy };
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
 import { saveModel } from '../models/model-file.js';
 import { manualSeed } from '../tensor/index.js';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from './lfw-archive.js';
 import { ZOO } from './shared.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

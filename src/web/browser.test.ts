@@ -21,7 +21,7 @@ import { saveModel } from '../models/model-file.js';
 import { exportModelFile, exportMtcnnFiles } from '../export/index.js';
 import { MtcnnDetector } from '../detect/index.js';
 import { standardizeInto } from '../embed/standardize.js';
-import { readArchiveFiles } from '../data/lfw-archive.js';
+import { readArchiveFiles } from '../test-support/lfw-archive.js';
 import { manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../tensor/index.js';
 import { iou } from '../math/boxes.js';
 import type { RgbImage } from '../io/image.js';
@@ -104,7 +104,7 @@ test('the demo page loads the models in the page, cross-origin isolated (wasm th
   assert.match((await page.textContent('#runtime')) ?? '', /threads/);
 });
 
-test("embeddings computed in the page match our engine's to 1e-3 (float32 and uint8-input exports)", async () => {
+test("embeddings computed in the page match our engine's to 1e-3 (float32 and uint8-input exports)", async (t) => {
   const size = model.config.inputSize;
   const faces = images.slice(0, 5).map(({ img }, i) => {
     // deterministic size x size crops of the photos: the same pixels on both sides
@@ -129,6 +129,7 @@ test("embeddings computed in the page match our engine's to 1e-3 (float32 and ui
     let worst = 0;
     theirs.embs.forEach((e: number[], i: number) => e.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - ours[i * d + k]!)))));
     assert.equal(theirs.embs.length, faces.length);
+    t.diagnostic(`${file}: page vs ours, max abs diff ${worst}`);
     assert.ok(worst <= 1e-3, `${file}: max abs diff ${worst}`);
     let sq = 0;
     for (let k = 0; k < d; k++) sq += (ours[k]! - ours[d + k]!) ** 2;
@@ -137,7 +138,7 @@ test("embeddings computed in the page match our engine's to 1e-3 (float32 and ui
   }
 });
 
-test("detections in the page (decoded from PNG by the browser) match our detector's: same counts, IoU >= 0.99", async () => {
+test("detections in the page (decoded from PNG by the browser) match our detector's: same counts, IoU >= 0.99", async (t) => {
   const detector = await MtcnnDetector.load({ home: path.join(dir, 'home'), mirror: ZOO });
   const found = await inPage<Face[][]>(
     `const { FaceNetWeb } = await import('/web/facenet-web.js');
@@ -161,6 +162,7 @@ test("detections in the page (decoded from PNG by the browser) match our detecto
     total += mine.length;
   });
   detector.dispose();
+  t.diagnostic(`${total} faces on ${images.length} images, worst IoU ${worst}`);
   assert.ok(total >= 10, `${total} faces`);
 });
 

@@ -120,11 +120,17 @@ const enrollCommand = defineCommand(
       const entries = (await readdir(f.fromFolders, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
       if (entries.length === 0) throw new FacenetError('BAD_ARGUMENT', `--from-folders ${f.fromFolders}: no class folders in it`);
       for (const name of entries) {
+        const folder = path.join(f.fromFolders, name);
         try {
           validateSubjectName(name);
-          jobs.push({ subject: name, images: await listImages([path.join(f.fromFolders, name)]) });
         } catch (e) {
-          failures.push({ subject: name, input: path.join(f.fromFolders, name), code: 'BAD_SUBJECT', reason: (e as Error).message });
+          failures.push({ subject: name, input: folder, code: 'BAD_SUBJECT', reason: (e as Error).message });
+          continue;
+        }
+        try {
+          jobs.push({ subject: name, images: await listImages([folder]) });
+        } catch (e) {
+          failures.push({ subject: name, input: folder, code: 'NO_IMAGES', reason: (e as Error).message });
         }
       }
     } else {

@@ -6,7 +6,7 @@ import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS, networkOptions } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
 import { validateLfw } from '../../eval/validate-lfw.js';
-import { evaluateLfw, type LfwReport } from '../../eval/lfw-protocol.js';
+import { evaluateLfw, ROC_THRESHOLDS, type LfwReport } from '../../eval/lfw-protocol.js';
 import { formatLfwReport } from '../../eval/report-format.js';
 import { lfwFacts, summarizeLfw, thresholdUnusableBecause } from '../../eval/lfw-facts.js';
 import { renderRocSvg } from '../../eval/roc-plot.js';
@@ -133,7 +133,8 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
       exitCode = 1;
     } else {
       const summary = summarizeLfw(report, skippedPairs);
-      await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined) });
+      // roc: the fold-averaged ROC, from which `facenet gallery identify --far F` picks a threshold.
+      await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined), roc: { thresholds: Array.from(ROC_THRESHOLDS), tpr: report.tpr, fpr: report.fpr } });
       io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
       thresholdStored = true;
     }

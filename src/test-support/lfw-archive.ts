@@ -8,6 +8,9 @@
  *   13k files. The whole archive streams in about half a second here.
  * - `extractLfwArchive` unpacks everything once, atomically and resumably, for training and
  *   evaluation code that wants a class-per-folder tree on disk.
+ *
+ * Development only (tests, `npm run demo`, bench): it lives in test-support/, which the package
+ * build leaves out, so `tar` is a devDependency, not a runtime one.
  */
 
 import { createReadStream } from 'node:fs';
