@@ -93,5 +93,5 @@ for (const target of [0.5, 0.9, 0.99]) {
   const t = ud[Math.min(ud.length - 1, Math.floor((1 - target) * ud.length))]!;
   const rejected = ud.filter((d) => d >= t).length / ud.length;
   const accepted = knownRes.filter((x) => x.r && x.r.subject === x.q.truth && x.r.distance ** 2 < t).length / known.length;
-  emit({ bench: 'gallery-lfw', threshold_sq_l2: Math.round(t * 1e4) / 1e4, unknown_rejection_rate: rejected, known_identified_correctly_and_accepted: accepted });
+  emit({ bench: 'gallery-lfw', threshold_sq_l2: Number(t.toPrecision(4)), unknown_rejection_rate: rejected, known_identified_correctly_and_accepted: accepted });
 }

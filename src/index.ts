@@ -19,7 +19,28 @@ export { evaluateLfw, type LfwReport, type LfwOptions } from './eval/lfw-protoco
 export { readPairs, getLfwPaths } from './eval/pairs.js';
 export { renderRocSvg } from './eval/roc-plot.js';
 export { SvmClassifier, type Prediction } from './classify/svm-classifier.js';
-export { exportModelFile, exportMtcnnFiles, exportInceptionResnetV1, exportMtcnnNet, checkOnnxModel, encodeModel, type ExportFileOptions, type Precision } from './export/index.js';
+export {
+  Gallery,
+  createGallery,
+  openGallery,
+  validateSubjectName,
+  type GalleryOptions,
+  type OpenGalleryOptions,
+  type FaceSource,
+  type FaceMatch,
+  type Identification,
+  type FaceIdentification,
+  type IdentifyOptions,
+  type EnrollResult,
+  type Verification,
+  type SubjectSummary,
+  type FaceRecord,
+  type GalleryInfo,
+  type MatrixPrecision,
+} from './gallery/index.js';
+// Only the file-level export API: the graph-level one (src/export/index.ts) exposes onnx-proto's types.
+export { exportModelFile, exportMtcnnFiles, MTCNN_FILES, type ExportFileOptions, type WrittenFile } from './export/export-files.js';
+export type { Precision } from './export/precision.js';
 export { decodeImage, encodePng, type RgbImage, type ImageInput } from './io/image.js';
 export { readTorchStateDict } from './io/torch-file.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';

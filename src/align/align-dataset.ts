@@ -14,7 +14,7 @@
  * - the next images are decoded (libvips, on libuv's threads) and the previous face is resized and
  *   written while the current image is detected, so decoding and encoding overlap the networks;
  * - a per-image problem (unreadable file, failed write, …) is recorded and the run goes on.
- * Deliberate difference: image paths are sorted (src/data/image-folder.ts); facenet keeps
+ * Deliberate difference: image paths are sorted (src/io/image-folder.ts); facenet keeps
  * os.listdir's order unless --random_order.
  */
 import { access, mkdir, open } from 'node:fs/promises';
@@ -25,7 +25,7 @@ import { fsError } from '../io/fs-errors.js';
 import { claimAlignSettings } from './align-settings.js';
 import { decodeImageFile, encodePng, type RgbImage } from '../io/image.js';
 import { PrefetchQueue } from '../io/prefetch-queue.js';
-import { scanImageFolder } from '../data/image-folder.js';
+import { scanImageFolder } from '../io/image-folder.js';
 import { createRandom, shuffled } from '../math/shuffle.js';
 import type { DetectOptions, Face, MtcnnDetector } from '../detect/index.js';
 import { alignFace, faceCropBox, resolveAlignOptions, type AlignFaceOptions } from './align-face.js';

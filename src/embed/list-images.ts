@@ -1,7 +1,7 @@
 /** Expands command-line inputs (image files and folders) into a sorted list of image files. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isImageFileName } from '../data/image-folder.js';
+import { isImageFileName } from '../io/image-folder.js';
 import { FacenetError } from '../errors.js';
 
 async function walk(dir: string, out: string[]): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { float32ToFloat16Bits } from './float16.js';
+import type { Precision } from './precision.js';
 
 const { onnx } = onnxProto;
 export type OnnxModel = InstanceType<typeof onnx.ModelProto>;
@@ -18,7 +19,7 @@ export const AttributeType = onnx.AttributeProto.AttributeType;
 export type Dim = number | string;
 export type AttrValue = number | number[] | string | { int: number } | { ints: number[] } | { float: number };
 
-export type Precision = 'fp32' | 'fp16';
+export type { Precision } from './precision.js';
 
 export interface GraphOptions {
   name: string;

@@ -12,6 +12,16 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/** pg is an optional dependency: loaded for postgres:// galleries only. */
+async function pgStore(): Promise<typeof import('./pg-store.js').PgStore> {
+  try {
+    return (await import('./pg-store.js')).PgStore;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new FacenetError('NOT_FOUND', 'PostgreSQL galleries need the optional package pg, which is not installed: run `npm install pg` beside facenet', { cause: e });
+    throw e;
+  }
+}
+
 function checkInfo(info: CreateGalleryInfo): void {
   if (!info.modelId) throw new FacenetError('BAD_ARGUMENT', 'createGallery: modelId is empty');
   if (!Number.isInteger(info.dim) || info.dim <= 0) throw new FacenetError('BAD_ARGUMENT', `createGallery: dim must be a positive integer, got ${info.dim}`);
@@ -23,8 +33,7 @@ export async function createGallery(location: string, info: CreateGalleryInfo, o
   checkInfo(info);
   let store: GalleryStore;
   if (isPostgresUrl(location)) {
-    const { PgStore } = await import('./pg-store.js');
-    store = await PgStore.create(location, info);
+    store = await (await pgStore()).create(location, info);
   } else {
     store = await SqliteStore.create(location, info, options);
   }
@@ -42,8 +51,7 @@ export async function openGallery(location: string, options: OpenGalleryOptions 
   let store: GalleryStore;
   location = resolveGalleryLocation(location);
   if (isPostgresUrl(location)) {
-    const { PgStore } = await import('./pg-store.js');
-    store = await PgStore.open(location);
+    store = await (await pgStore()).open(location);
   } else {
     store = await SqliteStore.open(location, options);
   }

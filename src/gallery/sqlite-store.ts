@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { readSnapshot, snapshotPath, writeSnapshot } from './matrix-snapshot.js';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { FacenetError } from '../errors.js';
 import { GALLERY_KIND, META, SCHEMA_VERSION } from './schema.js';
 import { parseRoc } from './far-threshold.js';
@@ -90,7 +90,7 @@ export class SqliteStore implements GalleryStore {
 
   static async create(file: string, info: CreateGalleryInfo, o: SqliteStoreOptions = {}): Promise<SqliteStore> {
     if (existsSync(file)) throw new FacenetError('BAD_ARGUMENT', `gallery ${file} already exists: open it, or remove the file first`);
-    const db = openDb(file, o, false);
+    const db = await openDb(file, o, false);
     try {
       const createdAt = now();
       const galleryId = randomUUID();
@@ -118,7 +118,7 @@ export class SqliteStore implements GalleryStore {
     if (!existsSync(file)) throw new FacenetError('NOT_FOUND', `gallery ${file} does not exist: create it with \`facenet gallery create ${file} --model M\``);
     let db: DB | undefined;
     try {
-      db = openDb(file, o, true);
+      db = await openDb(file, o, true);
       const { info, galleryId } = readInfo(db, file);
       return new SqliteStore(db, file, info, galleryId, o.useSnapshot ?? true);
     } catch (e) {
@@ -313,8 +313,15 @@ export class SqliteStore implements GalleryStore {
   }
 }
 
-function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): DB {
-  const db = new Database(file, { fileMustExist: mustExist, timeout: o.busyTimeoutMs ?? 5000 });
+/** better-sqlite3 is an optional dependency: loaded when a gallery file is opened, not with the package. */
+async function openDb(file: string, o: SqliteStoreOptions, mustExist: boolean): Promise<DB> {
+  let Sqlite: typeof Database;
+  try {
+    Sqlite = (await import('better-sqlite3')).default;
+  } catch (e) {
+    throw new FacenetError('NOT_FOUND', `SQLite galleries need the optional package better-sqlite3 (v12), which is not installed: run \`npm install better-sqlite3@12\` beside facenet`, { cause: e });
+  }
+  const db = new Sqlite(file, { fileMustExist: mustExist, timeout: o.busyTimeoutMs ?? 5000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${(o.synchronous ?? 'full').toUpperCase()}`);

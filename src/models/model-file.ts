@@ -63,15 +63,20 @@ export async function loadModelFile(file: string): Promise<LoadedModel> {
   } catch (e) {
     throw new FacenetError('BAD_FILE', `${file}: unreadable model metadata (${(e as Error).message})`);
   }
+  return { model: buildWithWeights(config, tensors, file), facts };
+}
+
+/** A model of `config` holding `weights` (from `source`), in eval mode; nothing leaks when the weights do not fit. */
+export function buildWithWeights(config: Partial<InceptionResnetV1Config>, weights: Map<string, RawTensor>, source: string): InceptionResnetV1 {
   const model = new InceptionResnetV1(config);
   try {
-    loadStateDict(model, tensors, { source: file });
+    loadStateDict(model, weights, { source });
   } catch (e) {
     model.dispose();
     throw e;
   }
   model.eval();
-  return { model, facts };
+  return model;
 }
 
 /** Rewrites a model file's facts (e.g. the verification threshold found by validation), keeping its weights. */

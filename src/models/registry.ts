@@ -13,7 +13,7 @@ import { applyRuntimeOptions, type RuntimeOptions } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
-import { loadModelFile, type ModelFacts } from './model-file.js';
+import { buildWithWeights, loadModelFile, type ModelFacts } from './model-file.js';
 import { resolvePrecision, type Precision, type PrecisionOption } from '../tensor/index.js';
 
 export interface PretrainedEntry {
@@ -59,15 +59,7 @@ export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOption
 async function fromTorchFile(file: string, id: string, config: Partial<InceptionResnetV1Config>): Promise<FaceModel> {
   const weights = await readTorchStateDict(file);
   const logits = weights.get('logits.weight');
-  const model = new InceptionResnetV1({ ...config, numClasses: logits ? logits.shape[0]! : null });
-  try {
-    loadStateDict(model, weights, { source: file });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  return { model, id, facts: {}, precision: 'fp32', warnings: [] };
+  return { model: buildWithWeights({ ...config, numClasses: logits ? logits.shape[0]! : null }, weights, file), id, facts: {}, precision: 'fp32', warnings: [] };
 }
 
 /** Sets the resolved precision on a loaded model (the model stays float32 in memory; see setPrecision). */

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { FacenetError } from '../errors.js';
 
 export interface ApiKeyInfo {
@@ -26,14 +26,21 @@ export class ApiKeyStore {
   private constructor(private readonly db: Database.Database) {}
 
   /** Opens the key table of the gallery at `location` (an existing SQLite file). */
-  static open(location: string): ApiKeyStore {
+  static async open(location: string): Promise<ApiKeyStore> {
     if (/^postgres(ql)?:\/\//.test(location)) {
       throw new FacenetError('BAD_ARGUMENT', `API keys are kept in SQLite galleries only for now; ${location.replace(/\/\/[^@]*@/, '//***@')} is PostgreSQL (serve it on a loopback host without keys, or use a SQLite gallery)`);
     }
     if (!existsSync(location)) {
       throw new FacenetError('NOT_FOUND', `no gallery at ${location}: start \`facenet serve --model M --gallery ${location}\` once to create it, then add keys`);
     }
-    const db = new Database(location, { fileMustExist: true, timeout: 5000 });
+    // better-sqlite3 is an optional dependency of the package: loaded here, when keys are used.
+    let Sqlite: typeof Database;
+    try {
+      Sqlite = (await import('better-sqlite3')).default;
+    } catch (e) {
+      throw new FacenetError('NOT_FOUND', 'API keys need the optional package better-sqlite3 (v12), which is not installed: run `npm install better-sqlite3@12` beside facenet', { cause: e });
+    }
+    const db = new Sqlite(location, { fileMustExist: true, timeout: 5000 });
     db.pragma('journal_mode = WAL');
     db.exec(`CREATE TABLE IF NOT EXISTS serve_api_keys (
       id TEXT PRIMARY KEY,

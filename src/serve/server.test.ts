@@ -267,7 +267,7 @@ test('serve: health answers from the event loop while a batch runs in the worker
 });
 
 test('serve: with API keys configured, requests need a valid x-api-key (401 otherwise); health stays open', async () => {
-  const store = ApiKeyStore.open(gallery);
+  const store = await ApiKeyStore.open(gallery);
   try {
     const k = store.create('tests');
     assert.match(k.key, /^fnk_/);

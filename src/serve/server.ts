@@ -107,7 +107,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     } else if (gallery.info.modelId !== engine.info.modelId) {
       throw new FacenetError('MODEL_MISMATCH', `gallery ${o.gallery} holds embeddings of model '${gallery.info.modelId}', not '${engine.info.modelId}': serve it with --model ${gallery.info.model} (or omit --model), or use another gallery`);
     }
-    const keys = isPostgresUrl(o.gallery) ? null : ApiKeyStore.open(o.gallery);
+    const keys = isPostgresUrl(o.gallery) ? null : await ApiKeyStore.open(o.gallery);
     if (keys) cleanup.push(() => keys.close());
     const loopback = isLoopback(host);
     const activeKeys = keys?.activeCount() ?? 0;

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { FacenetError } from '../errors.js';
 import { readTextFile } from '../io/fs-util.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+import { PATH_OPTIONS, type TrainOptionKey } from './options.js';
 
 /** 'image_size' / 'image-size' / 'imageSize' -> 'imageSize'. */
 export function toCamelCase(key: string): string {
   return key.replace(/[-_]+([a-zA-Z0-9])/g, (_, ch: string) => ch.toUpperCase());
 }
 
-const PATH_KEYS: readonly (keyof TrainConfig)[] = ['dataDir', 'pretrainedModel', 'learningRateScheduleFile', 'lfwDir', 'lfwPairs', 'logsBaseDir'];
 
 /** Converts a parsed JSON object into a partial config; `source` names it in errors. */
 export function configFromObject(obj: unknown, source: string, baseDir?: string): Partial<TrainConfig> {
@@ -28,7 +28,7 @@ export function configFromObject(obj: unknown, source: string, baseDir?: string)
       throw new FacenetError('BAD_FILE', `${source}: unknown training option '${raw}' (known: ${Object.keys(TRAIN_DEFAULTS).join(', ')})`);
     }
     let v = value;
-    if (baseDir && typeof v === 'string' && v !== '' && PATH_KEYS.includes(key as keyof TrainConfig) && !isPretrainedName(key, v)) {
+    if (baseDir && typeof v === 'string' && v !== '' && PATH_OPTIONS.includes(key as TrainOptionKey) && !isPretrainedName(key, v)) {
       v = path.resolve(baseDir, v);
     }
     out[key] = v;

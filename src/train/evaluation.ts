@@ -14,8 +14,8 @@ import { softmaxEvaluate } from './steps.js';
 import type { TrainingModel } from './training-model.js';
 
 /** Runs fn on the moving-average weights in inference mode, then restores training mode and weights. */
-export async function evaluating<T>(tm: TrainingModel, fn: () => Promise<T>): Promise<T> {
-  const { model, head, ema } = tm;
+export async function evaluating<T>(trainingModel: TrainingModel, fn: () => Promise<T>): Promise<T> {
+  const { model, head, ema } = trainingModel;
   const run = async (): Promise<T> => {
     model.eval();
     head?.eval();
@@ -36,18 +36,18 @@ export interface ValidationResult {
 }
 
 /** Loss and accuracy over the validation images; null when there were none or it was aborted. */
-export async function validate(s: Session, signal: AbortSignal | undefined, onFailures: (f: readonly BatchFailure[]) => void): Promise<ValidationResult | null> {
-  const queue = plainBatches(s.set.val, s.config, s.set.root);
+export async function validate(session: Session, signal: AbortSignal | undefined, onFailures: (f: readonly BatchFailure[]) => void): Promise<ValidationResult | null> {
+  const queue = plainBatches(session.set.val, session.config, session.set.root);
   let images = 0;
   let loss = 0;
   let accuracy = 0;
   try {
-    await evaluating(s.tm, async () => {
+    await evaluating(session.tm, async () => {
       while (!queue.exhausted && !signal?.aborted) {
         const { value: batch } = await queue.take();
         onFailures(batch.failures);
         if (batch.count === 0) continue;
-        const r = softmaxEvaluate(s.tm, s.config, batch);
+        const r = softmaxEvaluate(session.tm, session.config, batch);
         images += batch.count;
         loss += r.loss * batch.count;
         accuracy += (r.accuracy ?? 0) * batch.count;
@@ -61,6 +61,6 @@ export async function validate(s: Session, signal: AbortSignal | undefined, onFa
 }
 
 /** The LFW check on the averaged weights; null when aborted. */
-export async function checkLfw(s: Session, signal: AbortSignal | undefined): Promise<LfwCheckResult | null> {
-  return evaluating(s.tm, () => s.lfw!.run(s.tm.model, signal));
+export async function checkLfw(session: Session, signal: AbortSignal | undefined): Promise<LfwCheckResult | null> {
+  return evaluating(session.tm, () => session.lfw!.run(session.tm.model, signal));
 }

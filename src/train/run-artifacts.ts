@@ -15,52 +15,52 @@ import { checkpointTensors } from './training-model.js';
 import type { TripletRoundState } from './triplet-source.js';
 
 /** Writes the checkpoint (throws if it cannot; the previous one stays) and returns its path. */
-export async function saveCheckpoint(s: Session, round: TripletRoundState | null): Promise<string> {
-  const { config: c, state: st, tm } = s;
-  st.tripletRound = round ? { round: round.round, position: round.position } : null;
-  const tensors = checkpointTensors(tm);
+export async function saveCheckpoint(session: Session, round: TripletRoundState | null): Promise<string> {
+  const { config, state, tm: trainingModel } = session;
+  state.tripletRound = round ? { round: round.round, position: round.position } : null;
+  const tensors = checkpointTensors(trainingModel);
   if (round) tensors.set('triplets', { dtype: 'int32', shape: [round.triplets.length], data: round.triplets } as RawTensor);
   const records = {
-    config: c,
-    modelConfig: tm.model.config,
-    state: st,
-    numClasses: s.set.classNames.length,
-    classesSha256: s.classesSha256,
+    config,
+    modelConfig: trainingModel.model.config,
+    state,
+    numClasses: session.set.classNames.length,
+    classesSha256: session.classesSha256,
     savedAt: new Date().toISOString(),
   };
-  return writeCheckpoint(s.runDir, { tensors, records, optimizerState: tm.optimizer.saveState() });
+  return writeCheckpoint(session.runDir, { tensors, records, optimizerState: trainingModel.optimizer.saveState() });
 }
 
 /** Rewrites curves.svg from the metric history. */
-export async function savePlot(s: Session): Promise<void> {
-  const c = s.config;
-  const title = `facenet train ${path.basename(s.runDir)}: ${c.loss}${c.loss === 'softmax' ? ` (${c.head} head)` : ''}, ${c.modelVariant}, step ${s.state.step}`;
-  await writeFileAtomic(path.join(s.runDir, RUN_FILES.curves), renderCurvesSvg(s.history, title));
+export async function savePlot(session: Session): Promise<void> {
+  const config = session.config;
+  const title = `facenet train ${path.basename(session.runDir)}: ${config.loss}${config.loss === 'softmax' ? ` (${config.head} head)` : ''}, ${config.modelVariant}, step ${session.state.step}`;
+  await writeFileAtomic(path.join(session.runDir, RUN_FILES.curves), renderCurvesSvg(session.history, title));
 }
 
 /** model.safetensors from the moving-average weights (the trained ones when the EMA is off). */
-export async function exportModel(s: Session): Promise<string> {
-  const { config: c, state: st, tm } = s;
-  const file = path.join(s.runDir, RUN_FILES.model);
-  const lfw = st.lastLfw;
+export async function exportModel(session: Session): Promise<string> {
+  const { config, state, tm: trainingModel } = session;
+  const file = path.join(session.runDir, RUN_FILES.model);
+  const lfw = state.lastLfw;
   const facts: ModelFacts = {
     trainedWith: 'facenet train',
-    run: s.runDir,
-    dataset: path.resolve(c.dataDir),
-    classes: s.set.classNames.length,
-    loss: c.loss === 'softmax' ? `softmax/${c.head}` : 'triplet',
-    steps: st.step,
-    epochs: st.epoch - 1,
-    weights: tm.ema ? `exponential moving average (decay ${c.movingAverageDecay})` : 'trained weights',
+    run: session.runDir,
+    dataset: path.resolve(config.dataDir),
+    classes: session.set.classNames.length,
+    loss: config.loss === 'softmax' ? `softmax/${config.head}` : 'triplet',
+    steps: state.step,
+    epochs: state.epoch - 1,
+    weights: trainingModel.ema ? `exponential moving average (decay ${config.movingAverageDecay})` : 'trained weights',
     // compute precision of the (last part of the) training; the weights are float32 either way
-    trainedPrecision: c.precision,
+    trainedPrecision: config.precision,
   };
   if (lfw) {
-    facts['lfw'] = lfwFacts(lfw, c.lfwPairs!, c.precision === 'bf16' ? 'bf16' : 'fp32');
-    const unusable = thresholdUnusableBecause({ distanceMetric: c.lfwDistanceMetric, subtractMean: c.lfwSubtractMean, flipped: c.lfwUseFlippedImages });
+    facts['lfw'] = lfwFacts(lfw, config.lfwPairs!, config.precision === 'bf16' ? 'bf16' : 'fp32');
+    const unusable = thresholdUnusableBecause({ distanceMetric: config.lfwDistanceMetric, subtractMean: config.lfwSubtractMean, flipped: config.lfwUseFlippedImages });
     if (unusable === null) facts.threshold = lfw.threshold;
   }
-  const save = () => saveModel(tm.model, file, facts);
-  await (tm.ema ? tm.ema.withAveraged(save) : save());
+  const save = () => saveModel(trainingModel.model, file, facts);
+  await (trainingModel.ema ? trainingModel.ema.withAveraged(save) : save());
   return file;
 }

@@ -1,5 +1,5 @@
 /**
- * One optimisation step of each kind of training, inside one tidy() scope so that a step leaves no
+ * One optimisation step of each kind of trainingModel, inside one tidy() scope so that a step leaves no
  * tensor behind (memory stays flat over a run):
  *
  *  softmax: total = CE(head(prelogits)) + prelogits_norm_factor * prelogits norm
@@ -26,15 +26,17 @@ export interface StepResult {
   terms: Record<string, number>;
 }
 
-function inputs(c: TrainConfig, batch: LoadedBatch): { x: Tensor; y: Tensor } {
-  const x = standardizeBatch(batch.pixels, batch.count, c.imageSize!, c.useFixedImageStandardization ? 'fixed' : 'prewhiten'); // [N, 3, S, S]
+/** The batch as network input, standardised as the model records it (its config, saved with it). */
+function inputs(trainingModel: TrainingModel, batch: LoadedBatch): { x: Tensor; y: Tensor } {
+  const { inputSize, standardization } = trainingModel.model.config;
+  const x = standardizeBatch(batch.pixels, batch.count, inputSize, standardization); // [N, 3, S, S]
   const y = tensor(batch.labels, [batch.count]).long(); // [N] int64
   return { x, y };
 }
 
 /** The weight-decay term wd * sum(w^2) / 2, or null when off. */
-function weightDecay(tm: TrainingModel, c: TrainConfig): Tensor | null {
-  return c.weightDecay > 0 ? l2Loss(tm.decayed).mul(c.weightDecay) : null;
+function weightDecay(trainingModel: TrainingModel, config: TrainConfig): Tensor | null {
+  return config.weightDecay > 0 ? l2Loss(trainingModel.decayed).mul(config.weightDecay) : null;
 }
 
 interface SoftmaxTerms {
@@ -46,16 +48,16 @@ interface SoftmaxTerms {
   prelogits: Tensor;
 }
 
-function softmaxTerms(tm: TrainingModel, c: TrainConfig, x: Tensor, y: Tensor): SoftmaxTerms {
-  const out = tm.model.forwardAll(x);
-  const { logits, scores } = tm.head!.forward(out.prelogits, y);
+function softmaxTerms(trainingModel: TrainingModel, config: TrainConfig, x: Tensor, y: Tensor): SoftmaxTerms {
+  const out = trainingModel.model.forwardAll(x);
+  const { logits, scores } = trainingModel.head!.forward(out.prelogits, y);
   const ce = softmaxCrossEntropy(logits, y);
   let total = ce;
-  const norm = prelogitsNorm(out.prelogits, c.prelogitsNormP);
-  if (c.prelogitsNormLossFactor > 0) total = total.add(norm.mul(c.prelogitsNormLossFactor));
-  const center = tm.centers ? tm.centers.loss(out.prelogits, y) : null;
-  if (center) total = total.add(center.mul(c.centerLossFactor));
-  const wd = weightDecay(tm, c);
+  const norm = prelogitsNorm(out.prelogits, config.prelogitsNormP);
+  if (config.prelogitsNormLossFactor > 0) total = total.add(norm.mul(config.prelogitsNormLossFactor));
+  const center = trainingModel.centers ? trainingModel.centers.loss(out.prelogits, y) : null;
+  if (center) total = total.add(center.mul(config.centerLossFactor));
+  const wd = weightDecay(trainingModel, config);
   if (wd) total = total.add(wd);
   return { total, ce, norm, center, scores, prelogits: out.prelogits };
 }
@@ -69,39 +71,39 @@ function softmaxResult(t: SoftmaxTerms, y: Tensor): StepResult {
   return { loss, accuracy: batchAccuracy(t.scores, y), terms };
 }
 
-export function softmaxStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
+export function softmaxStep(trainingModel: TrainingModel, config: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
   return tidy(() => {
-    const { x, y } = inputs(c, batch);
-    const t = softmaxTerms(tm, c, x, y);
-    tm.optimizer.lr = lr;
+    const { x, y } = inputs(trainingModel, batch);
+    const t = softmaxTerms(trainingModel, config, x, y);
+    trainingModel.optimizer.lr = lr;
     t.total.backward();
-    tm.optimizer.step();
-    tm.optimizer.zeroGrad();
+    trainingModel.optimizer.step();
+    trainingModel.optimizer.zeroGrad();
     // facenet's scatter_sub on the centers, with the features of this (pre-update) forward pass.
-    tm.centers?.update(t.prelogits, y);
+    trainingModel.centers?.update(t.prelogits, y);
     return softmaxResult(t, y);
   });
 }
 
 /** Validation: the same loss terms without gradients or updates (the caller sets eval mode). */
-export function softmaxEvaluate(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch): StepResult {
+export function softmaxEvaluate(trainingModel: TrainingModel, config: TrainConfig, batch: LoadedBatch): StepResult {
   return noGrad(() => tidy(() => {
-    const { x, y } = inputs(c, batch);
-    return softmaxResult(softmaxTerms(tm, c, x, y), y);
+    const { x, y } = inputs(trainingModel, batch);
+    return softmaxResult(softmaxTerms(trainingModel, config, x, y), y);
   }));
 }
 
-export function tripletStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
+export function tripletStep(trainingModel: TrainingModel, config: TrainConfig, batch: LoadedBatch, lr: number): StepResult {
   return tidy(() => {
-    const { x } = inputs(c, batch);
-    const out = tm.model.forwardAll(x);
-    const tl = tripletLoss(out.embeddings, c.alpha);
-    const wd = weightDecay(tm, c);
+    const { x } = inputs(trainingModel, batch);
+    const out = trainingModel.model.forwardAll(x);
+    const tl = tripletLoss(out.embeddings, config.alpha);
+    const wd = weightDecay(trainingModel, config);
     const total = wd ? tl.add(wd) : tl;
-    tm.optimizer.lr = lr;
+    trainingModel.optimizer.lr = lr;
     total.backward();
-    tm.optimizer.step();
-    tm.optimizer.zeroGrad();
+    trainingModel.optimizer.step();
+    trainingModel.optimizer.zeroGrad();
     const loss = total.item();
     const tripletValue = tl.item();
     const terms: Record<string, number> = { tripletLoss: tripletValue };
@@ -111,6 +113,6 @@ export function tripletStep(tm: TrainingModel, c: TrainConfig, batch: LoadedBatc
 }
 
 /** Embeddings [n, D] of a batch without gradients, in whatever mode the model is in. */
-export function embedBatch(tm: TrainingModel, c: TrainConfig, batch: LoadedBatch): Float32Array {
-  return noGrad(() => tidy(() => tm.model.forward(inputs(c, batch).x).toFloat32()));
+export function embedBatch(trainingModel: TrainingModel, config: TrainConfig, batch: LoadedBatch): Float32Array {
+  return noGrad(() => tidy(() => trainingModel.model.forward(inputs(trainingModel, batch).x).toFloat32()));
 }

@@ -74,7 +74,7 @@ const keysCommand = defineCommand(
     },
   },
   async ({ flags: f, positionals: p }, ctx) => {
-    const store = ApiKeyStore.open(f.gallery);
+    const store = await ApiKeyStore.open(f.gallery);
     try {
       switch (p.action) {
         case 'create': {

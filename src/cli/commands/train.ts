@@ -10,75 +10,9 @@ import { toKebab, type FlagSpec } from '../args.js';
 import { defineCommand } from '../define-command.js';
 import { NETWORK_OPTIONS } from '../network-options.js';
 import { ProgressBar } from '../progress.js';
-import { OPTIMIZER_NAMES, MODEL_VARIANTS, TRAIN_DEFAULTS, type TrainConfig } from '../../train/config.js';
+import { TRAIN_OPTIONS, TRAIN_OPTION_KEYS, type OptionSpec, type TrainConfig, type TrainOptionKey } from '../../train/options.js';
 import { readTrainConfigFile } from '../../train/config-file.js';
 import type { TrainEvent, TrainSummary } from '../../train/events.js';
-
-const HELP: Record<keyof TrainConfig, string> = {
-  dataDir: 'aligned class-per-folder dataset (one sub-folder of face images per person)',
-  minImagesPerClass: 'leave out classes with fewer images (0 keeps all)',
-  validationSetSplitRatio: 'fraction of each class held out for validation',
-  minNrofValImagesPerClass: "classes whose training share is smaller are dropped from both sets (facenet's rule)",
-  validateEveryNEpochs: 'validation-set evaluation period in epochs',
-  randomCrop: 'random image-size crop of the larger aligned image (else the centre crop)',
-  randomFlip: 'random horizontal flips',
-  randomRotate: 'random rotations within ±10°',
-  useFixedImageStandardization: '(x - 127.5) / 128 instead of per-image prewhitening (recorded in the model)',
-  modelVariant: `network: ${MODEL_VARIANTS.join(' | ')}`,
-  imageSize: 'network input size in pixels (default: the variant\'s own, 160 for the reference network)',
-  embeddingSize: 'embedding dimension',
-  keepProbability: 'dropout keep probability before the bottleneck',
-  batchNormDecay: "batch-norm moving-average decay (facenet's 0.995)",
-  pretrainedModel: 'start from these weights: vggface2, casia-webface or a model file (fine-tuning)',
-  loss: 'softmax (train_softmax.py) or triplet (train_tripletloss.py)',
-  head: 'classifier of the softmax loss: softmax (facenet) or arcface (additive angular margin)',
-  arcfaceScale: 'ArcFace scale s',
-  arcfaceMargin: 'ArcFace angular margin m (radians)',
-  weightDecay: 'L2 weight regularisation (TF l2_regularizer: wd * sum(w²) / 2)',
-  centerLossFactor: 'center loss factor',
-  centerLossAlfa: 'center update rate alfa',
-  prelogitsNormLossFactor: 'prelogits norm loss factor',
-  prelogitsNormP: 'norm of the prelogits norm loss',
-  peoplePerBatch: 'triplet loss: people sampled per selection round',
-  imagesPerPerson: 'triplet loss: images per person in a round',
-  alpha: 'triplet loss margin',
-  optimizer: `optimizer: ${OPTIMIZER_NAMES.join(' | ')} (TensorFlow settings of facenet)`,
-  learningRate: 'learning rate; -1 reads --learning-rate-schedule-file',
-  learningRateDecayEpochs: 'epochs between exponential decays',
-  learningRateDecayFactor: 'exponential (staircase) decay factor',
-  learningRateScheduleFile: 'facenet schedule file ("epoch: lr" lines; lr -1 stops training)',
-  movingAverageDecay: 'decay of the weights\' moving average used for evaluation and the model (0: off)',
-  batchSize: 'images per batch',
-  epochSize: 'batches per epoch',
-  maxNrofEpochs: 'number of epochs to run',
-  seed: 'random seed',
-  lfwDir: 'aligned LFW folder, evaluated during training (needs --lfw-pairs)',
-  lfwPairs: 'LFW pairs.txt',
-  lfwEveryNEpochs: 'LFW evaluation period in epochs',
-  lfwMaxPairs: 'evaluate an evenly spread subset of this many pairs (0: all)',
-  lfwBatchSize: 'images per LFW forward pass',
-  lfwNrofFolds: 'LFW cross-validation folds',
-  lfwDistanceMetric: 'LFW distance: 0 squared Euclidean, 1 angular',
-  lfwSubtractMean: 'LFW: subtract the training folds\' mean embedding',
-  lfwUseFlippedImages: 'LFW: concatenate the embeddings of the mirrored images',
-  logsBaseDir: 'runs are written to <dir>/<YYYYmmdd-HHMMSS>',
-  runName: 'name the run folder <logs-base-dir>/<name> instead of the date and time',
-  maxMinutes: 'stop cleanly (checkpoint + model) after this many minutes (0: no limit)',
-  checkpointEveryMinutes: 'checkpoint at least this often besides every epoch end (0: epoch ends only)',
-  threads: 'libtorch threads (0: all cores)',
-  prefetchBatches: 'batches decoded ahead of the training step',
-  channelsLast: 'channels_last convolutions (faster on CPU)',
-  precision: "fp32 | bf16 (mixed precision: bf16 convolutions/matmuls, fp32 weights, losses, BN statistics, EMA) | auto (bf16 where the CPU has AMX/AVX512-BF16)",
-};
-
-const CHOICES: Partial<Record<keyof TrainConfig, readonly string[]>> = {
-  loss: ['softmax', 'triplet'],
-  head: ['softmax', 'arcface'],
-  optimizer: OPTIMIZER_NAMES,
-  modelVariant: MODEL_VARIANTS,
-};
-
-const INTEGER_KEYS = new Set(['imageSize', 'embeddingSize', 'batchSize', 'epochSize', 'maxNrofEpochs', 'seed', 'threads', 'minImagesPerClass', 'peoplePerBatch', 'imagesPerPerson', 'lfwMaxPairs', 'lfwBatchSize', 'lfwNrofFolds', 'lfwEveryNEpochs', 'validateEveryNEpochs', 'prefetchBatches', 'learningRateDecayEpochs', 'minNrofValImagesPerClass', 'lfwDistanceMetric']);
 
 /** 'validateEveryNEpochs' -> 'validate_every_n_epochs': flag keys spelled so that the parser's kebab form is facenet's. */
 function snakeCase(key: string): string {
@@ -86,18 +20,21 @@ function snakeCase(key: string): string {
 }
 
 /** Flag key -> config key. */
-const CONFIG_KEY_OF = new Map<string, keyof TrainConfig>((Object.keys(TRAIN_DEFAULTS) as (keyof TrainConfig)[]).map((k) => [snakeCase(k), k]));
+const CONFIG_KEY_OF = new Map<string, TrainOptionKey>(TRAIN_OPTION_KEYS.map((k) => [snakeCase(k), k]));
 
-/** One flag per config key, without parser defaults so that only flags actually given override the config file. */
+/**
+ * One flag per training option (src/train/options.ts), without parser defaults so that only flags
+ * actually given override the config file; type, choices and help come from the option schema.
+ */
 function configFlags(): Record<string, FlagSpec> {
   const flags: Record<string, FlagSpec> = {};
   for (const [flag, key] of CONFIG_KEY_OF) {
-    const dflt = TRAIN_DEFAULTS[key] as unknown;
-    const shown = dflt === null || dflt === '' ? '' : ` [${String(dflt)}]`;
-    const help = HELP[key] + shown;
-    if (typeof dflt === 'boolean') flags[flag] = { type: 'boolean', help };
-    else if (typeof dflt === 'number' || key === 'imageSize') flags[flag] = { type: 'number', integer: INTEGER_KEYS.has(key), help };
-    else flags[flag] = { type: 'string', help, ...(CHOICES[key] ? { choices: CHOICES[key] } : {}) };
+    const o = TRAIN_OPTIONS[key] as OptionSpec<unknown>;
+    const shown = o.default === null || o.default === '' ? '' : ` [${String(o.default)}]`;
+    const help = o.help + shown;
+    if (o.type === 'boolean') flags[flag] = { type: 'boolean', help };
+    else if (o.type === 'number' || o.type === 'integer') flags[flag] = { type: 'number', integer: o.type === 'integer', help };
+    else flags[flag] = { type: 'string', help, ...(o.choices ? { choices: o.choices.map(String) } : {}) };
   }
   return flags;
 }
@@ -113,7 +50,7 @@ const spec = {
     config: { type: 'string', valueName: 'file.json', help: 'options from a JSON file (flags given here win)' },
     resume: { type: 'string', valueName: 'run-dir', help: 'continue a run from its last checkpoint' },
     ...configFlags(),
-    // The shared engine flags; each is also a TrainConfig key of the same name (config.json records it).
+    // The shared engine flags; each is also a training option of the same name (config.json records it).
     ...NETWORK_OPTIONS,
   } as Record<string, FlagSpec>,
 };

@@ -7,7 +7,7 @@
 import { Tensor, PackedConv2d, adaptiveAvgPool2d, autocast, dropout, maxPool2d, normalize, noGrad, tidy, type Dtype, type MemoryFormat, type Precision } from '../../tensor/index.js';
 import { Module, Conv2d, BatchNorm, Linear, Sequential, foldBatchNorm, xavierUniform, type Layer } from '../../nn/index.js';
 import { BasicConv2d, Block35, Block17, Block8, Mixed6a, Mixed7a, inDtype, type BlockSettings } from './blocks.js';
-import { channels, resolveConfig, type InceptionResnetV1Config } from './config.js';
+import { MIN_INPUT_SIZE, channels, resolveConfig, type InceptionResnetV1Config } from './config.js';
 import { FacenetError } from '../../errors.js';
 
 export interface InceptionResnetV1Output {
@@ -116,7 +116,7 @@ export class InceptionResnetV1 extends Module {
     if (s.length !== 4 || s[1] !== 3) {
       throw new FacenetError('SHAPE_MISMATCH', `InceptionResnetV1 expects images [N, 3, H, W], got [${s.join(', ')}]`);
     }
-    if (s[2]! < 75 || s[3]! < 75) throw new FacenetError('SHAPE_MISMATCH', `InceptionResnetV1 needs images of at least 75x75, got ${s[3]}x${s[2]}`);
+    if (s[2]! < MIN_INPUT_SIZE || s[3]! < MIN_INPUT_SIZE) throw new FacenetError('SHAPE_MISMATCH', `InceptionResnetV1 needs images of at least ${MIN_INPUT_SIZE}x${MIN_INPUT_SIZE}, got ${s[3]}x${s[2]}`);
   }
 
   /** Feature map -> pooled [N, C] features, before dropout and the bottleneck. */
