@@ -51,6 +51,7 @@ import { Embedder } from '../src/embed/embedder.js';
 import type { RgbImage } from '../src/io/image.js';
 import type { SuiteOptions } from './suite-options.js';
 import { TorchProcess } from './torch-process.js';
+import { cpuBf16Flags, type Precision } from '../src/tensor/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TORCH_SCRIPT = path.join(HERE, 'model_torch.py');
@@ -113,6 +114,8 @@ interface Side {
   who: 'ours' | 'torch';
   /** What runs, e.g. 'eager channels_last'. */
   label: string;
+  /** Ours in fp32 inside a bf16 case: reported as ours_fp32_* (the bf16 speed-up), not as a contender. */
+  fp32Baseline?: boolean;
   sample(inner: number): Promise<Sample>;
   teardown(): Promise<void>;
 }
@@ -229,12 +232,12 @@ function pairedRatio(ours: number[], theirs: number[]): number | null {
 
 // ---- our contenders ----------------------------------------------------------------------------
 
-function ourEmbed(variant: string, batch: number, format: 'channels_last' | 'contiguous'): Side {
+function ourEmbed(variant: string, batch: number, format: 'channels_last' | 'contiguous', precision: Precision = 'fp32'): Side {
   const size = resolveConfig({ variant }).inputSize;
-  const model = new InceptionResnetV1({ variant }).setMemoryFormat(format).eval();
+  const model = new InceptionResnetV1({ variant }).setMemoryFormat(format).setPrecision(precision).eval();
   const x = randn([batch, 3, size, size]);
   return ourSide(
-    `${format}, folded batch norm${PackedConv2d.available ? ', prepacked oneDNN' : ''}`,
+    `${precision === 'bf16' ? 'bf16 (folded weights prepacked in bf16, fp32 out), ' : ''}${format}, folded batch norm${PackedConv2d.available ? ', prepacked oneDNN' : ''}`,
     () => noGrad(() => model.forward(x).dispose()),
     () => {
       x.dispose();
@@ -260,15 +263,15 @@ function ourEmbedder(variant: string, batch: number): Side {
   );
 }
 
-function ourTrain(variant: string, batch: number): Side {
+function ourTrain(variant: string, batch: number, precision: Precision = 'fp32'): Side {
   const size = resolveConfig({ variant }).inputSize;
-  const model = new InceptionResnetV1({ variant, numClasses: CLASSES }).setMemoryFormat('channels_last');
+  const model = new InceptionResnetV1({ variant, numClasses: CLASSES }).setMemoryFormat('channels_last').setPrecision(precision);
   model.train();
   const opt: Optimizer = createOptimizer(OPTIMIZER, model.parameters(), { lr: LR });
   const x = randn([batch, 3, size, size]);
   const y = randint(0, CLASSES, [batch]);
   return ourSide(
-    `channels_last, ${OPTIMIZER}`,
+    `${precision === 'bf16' ? 'bf16 mixed precision (autocast), ' : ''}channels_last, ${OPTIMIZER}`,
     () => {
       tidy(() => {
         const out = model.forwardAll(x);
@@ -297,6 +300,7 @@ interface TorchContender {
 
 interface GroupSpec {
   name: 'embed' | 'latency' | 'train';
+  precision: Precision;
   variant: string;
   batch: number;
   threads: number;
@@ -307,6 +311,8 @@ interface GroupSpec {
 
 interface GroupResult {
   spec: GroupSpec;
+  /** bf16 cases: ours in fp32 in the same run. */
+  oursFp32Ms: number | null;
   ours: { label: string; ms: number } | null;
   torch: { label: string; ms: number }[];
   otherCores: number | null;
@@ -327,7 +333,67 @@ const PLANS = {
   },
 } satisfies Record<'quick' | 'full', Record<string, Plan>>;
 
-function groups(quick: boolean, threads: number, withDefaultMalloc: boolean): GroupSpec[] {
+/** fp32 baseline of ours inside a bf16 case. */
+function asBaseline(s: Side): Side {
+  return { ...s, label: `fp32 ${s.label}`, fp32Baseline: true };
+}
+
+/**
+ * The bf16 cases: ours in bf16 first, ours in fp32 (the speed-up), then PyTorch's bf16 contenders:
+ * bf16 weights (.to(torch.bfloat16)) eager and jit.freeze + optimize_for_inference, and autocast,
+ * all channels_last (its fastest layout here); training: autocast, channels_last and NCHW.
+ */
+function bf16Groups(p: (typeof PLANS)['full'], threads: number, latencyThreads: number[]): GroupSpec[] {
+  const embedTorch = (batch: number): TorchContender[] =>
+    [
+      { label: 'bf16 weights eager channels_last', precision: 'bf16', mode: 'eager' },
+      { label: 'bf16 weights jit.freeze+optimize_for_inference channels_last', precision: 'bf16', mode: 'frozen' },
+      { label: 'autocast bf16 eager channels_last', precision: 'autocast', mode: 'eager' },
+    ].map((t) => ({ label: t.label, spec: { kind: 'embed', variant: REFERENCE, batch, format: 'channels_last', mode: t.mode, precision: t.precision } }));
+  const trainTorch = (variant: string, batch: number): TorchContender[] =>
+    ['channels_last', 'contiguous'].map((format) => ({
+      label: `autocast bf16 ${format}, torch.optim.Adagrad`,
+      spec: { kind: 'train', variant, batch, format, classes: CLASSES, optimizer: OPTIMIZER, lr: LR, precision: 'autocast' },
+    }));
+  return [
+    {
+      name: 'embed',
+      precision: 'bf16',
+      variant: REFERENCE,
+      batch: 16,
+      threads,
+      plan: p.embed,
+      ours: () => [ourEmbed(REFERENCE, 16, 'channels_last', 'bf16'), asBaseline(ourEmbed(REFERENCE, 16, 'channels_last'))],
+      torch: embedTorch(16),
+    },
+    ...latencyThreads.map(
+      (t): GroupSpec => ({
+        name: 'latency',
+        precision: 'bf16',
+        variant: REFERENCE,
+        batch: 1,
+        threads: t,
+        plan: p.latency,
+        ours: () => [ourEmbed(REFERENCE, 1, 'channels_last', 'bf16'), asBaseline(ourEmbed(REFERENCE, 1, 'channels_last'))],
+        torch: embedTorch(1),
+      }),
+    ),
+    ...[REFERENCE, SMALL].map(
+      (variant): GroupSpec => ({
+        name: 'train',
+        precision: 'bf16',
+        variant,
+        batch: 32,
+        threads,
+        plan: variant === REFERENCE ? p.trainRef : p.trainSmall,
+        ours: () => [ourTrain(variant, 32, 'bf16'), asBaseline(ourTrain(variant, 32))],
+        torch: trainTorch(variant, 32),
+      }),
+    ),
+  ];
+}
+
+function groups(quick: boolean, threads: number, withDefaultMalloc: boolean, precisions: Precision[]): GroupSpec[] {
   const p = PLANS[quick ? 'quick' : 'full'];
   const eager = (format: string) => ({ label: `eager ${format}`, format, mode: 'eager' });
   const embedTorch = (batch: number): TorchContender[] =>
@@ -343,9 +409,10 @@ function groups(quick: boolean, threads: number, withDefaultMalloc: boolean): Gr
     ...(withDefaultMalloc ? [{ label: `channels_last, ${optName}, default malloc`, spec: trainSpec(variant, batch, 'channels_last'), proc: 'default' as const }] : []),
   ];
   const latencyThreads = [...new Set([1, Math.min(2, threads)])];
-  return [
+  const fp32: GroupSpec[] = [
     {
       name: 'embed',
+      precision: 'fp32',
       variant: REFERENCE,
       batch: 16,
       threads,
@@ -356,6 +423,7 @@ function groups(quick: boolean, threads: number, withDefaultMalloc: boolean): Gr
     ...latencyThreads.map(
       (t): GroupSpec => ({
         name: 'latency',
+        precision: 'fp32',
         variant: REFERENCE,
         batch: 1,
         threads: t,
@@ -364,9 +432,10 @@ function groups(quick: boolean, threads: number, withDefaultMalloc: boolean): Gr
         torch: embedTorch(1),
       }),
     ),
-    { name: 'train', variant: REFERENCE, batch: 32, threads, plan: p.trainRef, ours: () => [ourTrain(REFERENCE, 32)], torch: trainTorch(REFERENCE, 32) },
-    { name: 'train', variant: SMALL, batch: 32, threads, plan: p.trainSmall, ours: () => [ourTrain(SMALL, 32)], torch: trainTorch(SMALL, 32) },
+    { name: 'train', precision: 'fp32', variant: REFERENCE, batch: 32, threads, plan: p.trainRef, ours: () => [ourTrain(REFERENCE, 32)], torch: trainTorch(REFERENCE, 32) },
+    { name: 'train', precision: 'fp32', variant: SMALL, batch: 32, threads, plan: p.trainSmall, ours: () => [ourTrain(SMALL, 32)], torch: trainTorch(SMALL, 32) },
   ];
+  return [...(precisions.includes('fp32') ? fp32 : []), ...(precisions.includes('bf16') ? bf16Groups(p, threads, latencyThreads) : [])];
 }
 
 export async function runModelSuite(opts: SuiteOptions): Promise<void> {
@@ -387,7 +456,9 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
     }
     return procs[which];
   };
-  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null).filter((g) => !opts.cases || opts.cases.includes(g.name));
+  const specs = groups(opts.quick, opts.threads, !opts.quick && tuning !== null && started !== null, opts.precisions ?? ['fp32', 'bf16']).filter(
+    (g) => !opts.cases || opts.cases.includes(g.name),
+  );
   emit({
     suite: 'model',
     meta: true,
@@ -398,6 +469,7 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
     python: opts.python,
     node: process.version,
     cpu: os.cpus()[0]?.model ?? '?',
+    cpu_bf16_flags: cpuBf16Flags(),
     cpus: os.availableParallelism(),
     loadavg: round(os.loadavg()[0]!, 3),
     prepacked_conv: PackedConv2d.available,
@@ -436,7 +508,7 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
           process.stderr.write(`bench: ${(e as Error).message}; no PyTorch '${t.label}' for ${g.name} ${g.variant}\n`);
         }
       }
-      process.stderr.write(`bench: model ${g.name} ${g.variant} batch ${g.batch}, ${threads} thread(s): ${sides.length} contenders…\n`);
+      process.stderr.write(`bench: model ${g.name} ${g.precision} ${g.variant} batch ${g.batch}, ${threads} thread(s): ${sides.length} contenders…\n`);
       const pids = [...used].map((p) => p.pid);
       let m: Measured;
       try {
@@ -458,11 +530,82 @@ export async function runModelSuite(opts: SuiteOptions): Promise<void> {
   procs.tuned?.close();
   procs.default?.close();
   setNumThreads(opts.threads);
-  summarize(results, opts, emit, liveTensors().count - liveAtStart);
+  const fp32 = results.filter((r) => r.spec.precision === 'fp32');
+  const bf16 = results.filter((r) => r.spec.precision === 'bf16');
+  if (fp32.length > 0) summarize(fp32, opts, emit, liveTensors().count - liveAtStart);
+  if (bf16.length > 0) summarizeBf16(bf16, opts, emit, liveTensors().count - liveAtStart);
+}
+
+// bf16 goals of issue 11, on this 2-core machine
+const BF16_EMBED_IMG_S = 600;
+const BF16_MAX_LATENCY_MS = 5;
+const BF16_TRAIN_IMG_S = 110;
+const BF16_MIN_RATIO = 1.0;
+
+/** The bf16 summary line: each goal against PyTorch's best bf16 contender of the same run, and ours in fp32. */
+function summarizeBf16(results: GroupResult[], opts: SuiteOptions, emit: SuiteOptions['emit'], liveDelta: number): void {
+  const best = (r: GroupResult): { label: string; ms: number } | null => (r.torch.length ? r.torch.reduce((a, b) => (b.ms < a.ms ? b : a)) : null);
+  const rate = (r: GroupResult, ms: number): number => round((r.spec.batch * 1000) / ms, 4);
+  const throughput = (r: GroupResult | undefined, minImgS: number | null) => {
+    if (!r) return null;
+    const b = best(r);
+    const ratio = b ? round(b.ms / r.ours!.ms, 3) : null;
+    const imgS = rate(r, r.ours!.ms);
+    return {
+      variant: r.spec.variant,
+      batch: r.spec.batch,
+      threads: r.spec.threads,
+      img_s: imgS,
+      ours_fp32_img_s: r.oursFp32Ms ? rate(r, r.oursFp32Ms) : null,
+      bf16_speedup: r.oursFp32Ms ? round(r.oursFp32Ms / r.ours!.ms, 3) : null,
+      torch_best: b?.label ?? null,
+      torch_img_s: b ? rate(r, b.ms) : null,
+      ratio,
+      goal: { img_s: minImgS, ratio: BF16_MIN_RATIO },
+      pass: ratio !== null && ratio >= BF16_MIN_RATIO && (minImgS === null || imgS >= minImgS),
+      other_cores: r.otherCores === null ? null : round(r.otherCores, 2),
+    };
+  };
+  const embed = throughput(results.find((r) => r.spec.name === 'embed'), BF16_EMBED_IMG_S);
+  const lat = results.filter((r) => r.spec.name === 'latency');
+  const latBest = lat.length ? lat.reduce((a, b) => (b.ours!.ms < a.ours!.ms ? b : a)) : null;
+  const torchLat = lat.flatMap((r) => r.torch.map((t) => ({ ...t, threads: r.spec.threads })));
+  const torchLatBest = torchLat.length ? torchLat.reduce((a, b) => (b.ms < a.ms ? b : a)) : null;
+  const latency = latBest && {
+    ms: Object.fromEntries(lat.map((r) => [String(r.spec.threads), round(r.ours!.ms, 4)])),
+    ours_fp32_ms: Object.fromEntries(lat.map((r) => [String(r.spec.threads), r.oursFp32Ms === null ? null : round(r.oursFp32Ms, 4)])),
+    best_ms: round(latBest.ours!.ms, 4),
+    max_ms: BF16_MAX_LATENCY_MS,
+    torch_best_ms: torchLatBest ? round(torchLatBest.ms, 4) : null,
+    torch_best: torchLatBest ? `${torchLatBest.label}, ${torchLatBest.threads} thread(s)` : null,
+    ratio: torchLatBest ? round(torchLatBest.ms / latBest.ours!.ms, 3) : null,
+    pass: latBest.ours!.ms <= BF16_MAX_LATENCY_MS,
+    other_cores: round(Math.max(...lat.map((r) => r.otherCores ?? 0)), 2),
+  };
+  const train = results.filter((r) => r.spec.name === 'train').map((r) => throughput(r, r.spec.variant === REFERENCE ? BF16_TRAIN_IMG_S : null));
+  const pass = !!embed?.pass && !!latency?.pass && train.length > 0 && train.every((t) => t?.pass);
+  const noisy = results.some((r) => r.otherCores !== null && r.otherCores > NOISY_OTHER_CORES);
+  emit({
+    suite: 'model',
+    summary: true,
+    precision: 'bf16',
+    acceptance: { embed, latency, train, pass, ...(noisy ? { note: 'other processes were busy during some cases: absolute img/s are low; the ratios (same run, alternating samples) are the figures to read' } : {}) },
+    threads: opts.threads,
+    live_tensors: liveDelta,
+    loadavg: round(os.loadavg()[0]!, 3),
+  });
+  const f = (x: number | null | undefined, d = 3): string => (x == null ? 'n/a' : String(round(x, d)));
+  const lines = [
+    `bf16 embed b16: ${f(embed?.img_s)} img/s (fp32 ${f(embed?.ours_fp32_img_s)}) vs torch bf16 best ${f(embed?.torch_img_s)} = ${f(embed?.ratio)}x`,
+    `bf16 latency b1: ${f(latency?.best_ms)} ms (torch best ${f(latency?.torch_best_ms)} ms)`,
+    ...train.map((t) => `bf16 train ${t?.variant} b${t?.batch}: ${f(t?.img_s)} img/s (fp32 ${f(t?.ours_fp32_img_s)}) vs torch autocast best ${f(t?.torch_img_s)} = ${f(t?.ratio)}x`),
+  ];
+  process.stderr.write(`bench: model bf16 summary: ${lines.join(' | ')} ${pass ? 'PASS' : 'FAIL'}\n`);
 }
 
 function report(g: GroupSpec, threads: number, torchThreads: number | null, m: Measured, emit: SuiteOptions['emit']): GroupResult {
-  const mine = m.sides.filter((r) => r.side.who === 'ours');
+  const mine = m.sides.filter((r) => r.side.who === 'ours' && !r.side.fp32Baseline);
+  const baseline = m.sides.find((r) => r.side.fp32Baseline);
   const theirs = m.sides.filter((r) => r.side.who === 'torch');
   const main = mine[0]!;
   const ms = median(main.ms);
@@ -473,6 +616,7 @@ function report(g: GroupSpec, threads: number, torchThreads: number | null, m: M
     variant: g.variant,
     size: resolveConfig({ variant: g.variant }).inputSize,
     batch: g.batch,
+    precision: g.precision,
     threads,
     ...(torchThreads !== null && torchThreads !== threads ? { torch_threads: torchThreads } : {}),
     ours: main.side.label,
@@ -482,6 +626,13 @@ function report(g: GroupSpec, threads: number, torchThreads: number | null, m: M
       ? { ms: round(ms, 4), ms_min: round(Math.min(...main.ms), 4), cold_ms: round(main.coldMs, 4) }
       : { ms: round(ms, 4), img_s: round(rate(ms), 4), ms_min: round(Math.min(...main.ms), 4) };
   const extra: Record<string, unknown> = {};
+  if (baseline) {
+    const bms = median(baseline.ms);
+    extra['ours_fp32_ms'] = round(bms, 4);
+    if (g.name !== 'latency') extra['ours_fp32_img_s'] = round(rate(bms), 4);
+    extra['bf16_speedup'] = round(bms / ms, 3);
+    extra['bf16_speedup_paired'] = round(pairedRatio(main.ms, baseline.ms)!, 3);
+  }
   for (const r of mine.slice(1)) extra[`diag:${r.side.label}`] = { ms: round(median(r.ms), 4), img_s: round(rate(median(r.ms)), 4) };
   const common = (): Record<string, unknown> => ({
     faults: Math.round(median(main.faults)),
@@ -508,10 +659,11 @@ function report(g: GroupSpec, threads: number, torchThreads: number | null, m: M
     });
   }
   if (m.otherCores !== null && m.otherCores > NOISY_OTHER_CORES) {
-    process.stderr.write(`bench: other processes kept ${m.otherCores.toFixed(2)} cores busy during model ${g.name} ${g.variant} batch ${g.batch}: its numbers are noisy\n`);
+    process.stderr.write(`bench: other processes kept ${m.otherCores.toFixed(2)} cores busy during model ${g.name} ${g.precision} ${g.variant} batch ${g.batch}: its numbers are noisy\n`);
   }
   return {
     spec: g,
+    oursFp32Ms: baseline ? median(baseline.ms) : null,
     ours: { label: main.side.label, ms },
     torch: theirs.map((t) => ({ label: t.side.label, ms: median(t.ms) })),
     otherCores: m.otherCores,

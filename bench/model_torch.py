@@ -38,6 +38,9 @@ Case objects (built by bench/model.ts):
             + torch.jit.optimize_for_inference, run under torch.inference_mode)
   classes   train only: logits over this many classes (default 1000)
   optimizer train only: "adagrad" | "sgd" (torch.optim, lr 0.01; sgd with momentum 0.9)
+  precision "fp32" (default) | "bf16" (embed only: the model and input converted with .to(torch.bfloat16),
+            eager or frozen) | "autocast" (torch.autocast('cpu', dtype=torch.bfloat16) around the forward;
+            embed: eager only; train: fp32 master weights, the loss on float32 logits)
 """
 import json
 import os
@@ -237,20 +240,30 @@ class Case:
         batch = int(c["batch"])
         self.fmt = torch.channels_last if c.get("format") == "channels_last" else torch.contiguous_format
         torch.manual_seed(0)
+        self.precision = c.get("precision", "fp32")
+        if self.precision not in ("fp32", "bf16", "autocast"):
+            raise ValueError(f"unknown precision {self.precision!r}")
+        self.in_dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         if self.kind == "embed":
             self.model = InceptionResnetV1(variant).eval()
             self.model = self.model.to(memory_format=self.fmt)
+            if self.precision == "bf16":
+                self.model = self.model.to(torch.bfloat16)
             self.x = torch.randn(batch, 3, size, size)  # NCHW, as the caller hands images in
             self.mode = c.get("mode", "eager")
+            if self.mode == "frozen" and self.precision == "autocast":
+                raise ValueError("frozen + autocast is not a contender (trace under autocast bakes the casts in)")
             if self.mode == "frozen":
                 with torch.no_grad():
-                    example = self.x.contiguous(memory_format=self.fmt)
+                    example = self.x.to(self.in_dtype).contiguous(memory_format=self.fmt)
                     traced = torch.jit.trace(self.model, example)
                     frozen = torch.jit.freeze(traced)
                     self.model = torch.jit.optimize_for_inference(frozen)
             elif self.mode != "eager":
                 raise ValueError(f"unknown mode {self.mode!r}")
         elif self.kind == "train":
+            if self.precision == "bf16":
+                raise ValueError("train with bf16 weights is not a contender (use autocast: fp32 master weights)")
             self.model = InceptionResnetV1(variant, num_classes=int(c.get("classes", 1000))).train()
             self.model = self.model.to(memory_format=self.fmt)
             self.x = torch.randn(batch, 3, size, size)
@@ -268,14 +281,17 @@ class Case:
         self.params = sum(p.numel() for p in self.model.parameters()) if self.kind == "train" or self.mode == "eager" else None
 
     def call(self):
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "autocast")
         if self.kind == "embed":
-            with torch.inference_mode():
-                e = self.model(self.x.contiguous(memory_format=self.fmt))
+            with torch.inference_mode(), autocast:
+                e = self.model(self.x.to(self.in_dtype).contiguous(memory_format=self.fmt))
+                e = e.float()  # embeddings out in float32, as ours
             del e
         else:
             self.opt.zero_grad(set_to_none=True)
-            _, logits = self.model.forward_all(self.x.contiguous(memory_format=self.fmt))
-            loss = F.cross_entropy(logits, self.y)
+            with autocast:
+                _, logits = self.model.forward_all(self.x.contiguous(memory_format=self.fmt))
+            loss = F.cross_entropy(logits.float(), self.y)
             loss.backward()
             self.opt.step()
             loss.item()

@@ -25,20 +25,22 @@ const SUITES: Record<string, () => Promise<Suite>> = {
 
 const DEFAULT_PYTHON = '/usr/bin/python3'; // Debian's system python, the one with python3-torch
 
-const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH]
+const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--threads N] [--python PATH] [--precision fp32|bf16|all]
   --suite    suites to run (default: all): ${Object.keys(SUITES).join(', ')}
   --quick    a short run (fewer, shorter samples)
   --cases    only these cases of the suites that name theirs (model: embed, latency, train)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
-  --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null`;
+  --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null
+  --precision model suite: fp32 cases, bf16 cases (ours in bf16, ours in fp32 and PyTorch's bf16 contenders), or all (default)`;
 
 function fail(msg: string): never {
   process.stderr.write(`bench: ${msg}\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; cases?: string[] } {
+function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads: number; python: string; cases?: string[]; precisions: ('fp32' | 'bf16')[] } {
   const suites: string[] = [];
+  let precisions: ('fp32' | 'bf16')[] = ['fp32', 'bf16'];
   let quick = false;
   let python = DEFAULT_PYTHON;
   let threads = os.availableParallelism();
@@ -67,6 +69,12 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
       case '--python':
         python = value();
         break;
+      case '--precision': {
+        const v = value();
+        if (v !== 'fp32' && v !== 'bf16' && v !== 'all') fail(`--precision must be fp32, bf16 or all, got ${v}`);
+        precisions = v === 'all' ? ['fp32', 'bf16'] : [v];
+        break;
+      }
       case '--cases':
         cases = [...(cases ?? []), ...value().split(',').filter(Boolean)];
         break;
@@ -80,11 +88,11 @@ function parseArgs(argv: string[]): { suites: string[]; quick: boolean; threads:
     }
   }
   for (const s of suites) if (!(s in SUITES)) fail(`unknown suite '${s}'`);
-  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, ...(cases ? { cases } : {}) };
+  return { suites: suites.length ? [...new Set(suites)] : Object.keys(SUITES), quick, threads, python, precisions, ...(cases ? { cases } : {}) };
 }
 
 async function main(): Promise<void> {
-  const { suites, quick, threads, python, cases } = parseArgs(process.argv.slice(2));
+  const { suites, quick, threads, python, cases, precisions } = parseArgs(process.argv.slice(2));
   const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -99,7 +107,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const suite = await SUITES[name]!();
-      await suite({ quick, threads, python, emit, ...(cases ? { cases } : {}) });
+      await suite({ quick, threads, python, precisions, emit, ...(cases ? { cases } : {}) });
     } finally {
       closeSync(fd);
     }

@@ -7,6 +7,8 @@ export interface SuiteOptions {
   python: string;
   /** Only these cases of a suite (by name, e.g. 'embed', 'latency'); undefined = all. */
   cases?: readonly string[];
+  /** Which precisions the model suite measures (fp32 cases, bf16 cases); undefined = both. */
+  precisions?: ('fp32' | 'bf16')[];
   /** Prints one result line (and records it in the suite's .jsonl file). */
   emit(line: Record<string, unknown>): void;
 }

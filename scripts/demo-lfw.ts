@@ -9,6 +9,7 @@
  * Every step is resumable: rerunning continues where it stopped.
  *
  * Environment: DEMO_MINUTES (training wall time, default 40), DEMO_DIR (default .cache/demo),
+ * DEMO_PRECISION (training precision, default auto: bf16 on CPUs with AMX / AVX512-BF16),
  * FACENET_MIRROR (default ../shared/zoo beside the repository), FACENET_HOME (default .cache/facenet).
  */
 import { spawnSync } from 'node:child_process';
@@ -109,6 +110,9 @@ const trainArgs = [
   // One libtorch thread by default: on a shared 2-core machine two OpenMP threads stall each
   // other when anything else runs (DEMO_THREADS=2 on a quiet machine is ~35% faster).
   '--threads', process.env['DEMO_THREADS'] ?? '1',
+  // Mixed precision on the CPU's bf16 matrix units (AMX / AVX512-BF16); 'auto' falls back to fp32
+  // on CPUs without them (DEMO_PRECISION=fp32 for the fp32 run).
+  '--precision', process.env['DEMO_PRECISION'] ?? 'auto',
   '--logs-base-dir', work,
 ];
 if (existsSync(path.join(runDir, 'model.safetensors'))) {

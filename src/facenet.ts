@@ -16,10 +16,11 @@ import { Embedder, type FlipMode } from './embed/embedder.js';
 import { loadFaceModel, type LoadFaceModelOptions } from './models/registry.js';
 import type { InceptionResnetV1 } from './models/inception-resnet-v1/model.js';
 import type { ModelFacts } from './models/model-file.js';
+import type { Precision } from './tensor/index.js';
 import { FacenetError } from './errors.js';
 import { compareEmbeddings, type Comparison } from './math/compare-embeddings.js';
 
-export type { RuntimeOptions } from './tensor/index.js';
+export type { RuntimeOptions, Precision, PrecisionOption } from './tensor/index.js';
 /** Checks engine settings (the device) before a long-lived service starts; throws what FaceNet.load would. */
 export { applyRuntimeOptions as checkRuntimeOptions } from './tensor/index.js';
 
@@ -35,6 +36,8 @@ export interface FaceNetOptions extends LoadFaceModelOptions {
   threads?: number;
   /** @deprecated use `threads` (false = leave the engine's thread count as it is). */
   allCores?: boolean;
+  /** Called with non-fatal notes (e.g. bf16 on a CPU without native bf16); default: process.emitWarning. */
+  onWarning?: (message: string) => void;
 }
 
 export interface EmbeddedFace {
@@ -58,7 +61,9 @@ export class FaceNet {
 
   static async load(o: FaceNetOptions): Promise<FaceNet> {
     const threads = o.threads ?? (o.allCores === false ? undefined : 0);
+    // precision (fp32 | bf16 | auto) applies to the embedding network; MTCNN stays fp32 (see README)
     const m = await loadFaceModel(o.model, { ...o, ...(threads !== undefined ? { threads } : {}) });
+    for (const w of m.warnings) (o.onWarning ?? ((msg: string) => process.emitWarning(msg)))(w);
     let detector: MtcnnDetector;
     try {
       detector = await MtcnnDetector.load({ ...o.detector, home: o.detector?.home ?? o.home, mirror: o.detector?.mirror ?? o.mirror });
@@ -68,6 +73,11 @@ export class FaceNet {
     }
     const embedder = new Embedder(m.model, { batchSize: o.batchSize ?? 16, flip: o.flip ?? 'none' });
     return new FaceNet(detector, m.model, m.id, m.facts, embedder, { margin: 44, mode: 'box', ...o.alignment, imageSize: m.model.config.inputSize });
+  }
+
+  /** The embedding network's compute precision ('fp32' or 'bf16'). */
+  get precision(): Precision {
+    return this.model.precision;
   }
 
   /** Faces in an image, most confident first; always an array. */

@@ -137,7 +137,8 @@ static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 }
 
 // ---- prepacked convolution for inference -----------------------------------------------------
-// A convolution with fixed weights (e.g. batch norm folded in). On CPU float32 input without
+// A convolution with fixed weights (e.g. batch norm folded in). On CPU float32 (or bfloat16 input
+// with bfloat16 weights) without
 // autograd it runs oneDNN with the weights reordered once into the layout oneDNN wants
 // (mkldnn_prepacked::conv2d_prepack / conv2d_run: the ops torch.jit.freeze + optimize_for_inference
 // use) and the ReLU fused as a post-op. at::conv2d instead reorders the weights on every call and,
@@ -221,9 +222,13 @@ static Napi::Value Conv2dPrepack(const Napi::CallbackInfo& info) {
 
 static bool PackedFastPath(const PackedConv& p, const at::Tensor& x, const c10::optional<at::Tensor>& residual) {
   if (!PrepackOp() || !PackedRunOp()) return false;
-  if (x.dim() != 4 || !x.device().is_cpu() || x.scalar_type() != at::kFloat || x.layout() != at::kStrided) return false;
-  if (!p.weight.device().is_cpu() || p.weight.scalar_type() != at::kFloat) return false;
-  if (p.bias && (p.bias->scalar_type() != at::kFloat || !p.bias->device().is_cpu())) return false;
+  // float32, or bfloat16 activations with bfloat16 weights (oneDNN then runs its AMX / avx512_bf16
+  // kernels where the CPU has them; the bias may stay float32).
+  const at::ScalarType dt = x.scalar_type();
+  if (x.dim() != 4 || !x.device().is_cpu() || (dt != at::kFloat && dt != at::kBFloat16) || x.layout() != at::kStrided) return false;
+  if (!p.weight.device().is_cpu() || p.weight.scalar_type() != dt) return false;
+  if (p.bias && ((p.bias->scalar_type() != at::kFloat && p.bias->scalar_type() != dt) || !p.bias->device().is_cpu())) return false;
+  if (residual && residual->scalar_type() != dt) return false;
   if (at::GradMode::is_enabled() && (x.requires_grad() || p.weight.requires_grad() || (residual && residual->requires_grad()))) return false;
   return true;
 }
@@ -268,7 +273,10 @@ static Napi::Value Conv2dPrepackedRun(const Napi::CallbackInfo& info) {
     }
     return Ret(info, std::move(y));
   }
-  at::Tensor y = at::conv2d(x0, p->weight, p->bias, p->stride, p->padding, p->dilation, p->groups);
+  // at::conv2d wants the bias in the input's dtype (a float32 bias of bfloat16 weights is cast).
+  c10::optional<at::Tensor> bias = p->bias;
+  if (bias && bias->scalar_type() != x0.scalar_type()) bias = bias->to(x0.scalar_type());
+  at::Tensor y = at::conv2d(x0, p->weight, bias, p->stride, p->padding, p->dilation, p->groups);
   if (p->relu) y = at::relu(y);
   if (residual) {
     y = at::add(y, *residual);

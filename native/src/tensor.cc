@@ -7,6 +7,7 @@
 #include <ATen/Context.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
+#include <ATen/autocast_mode.h>
 
 #include <cstring>
 
@@ -509,6 +510,55 @@ static Napi::Value ParallelInfo(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), at::get_parallel_info());
 }
 
+// ---------------------------------------------------------------------------------------------
+// Autocast (mixed precision): while on, libtorch's AutocastCPU dispatch key casts the inputs of
+// convolutions and matmuls (linear, mm, bmm, matmul, ...) to the autocast dtype and runs them in it,
+// forward and backward (the casts are autograd ops, so gradients of float32 weights come back in
+// float32), while the ops on its float32 list (losses, ...) run in float32. The state is
+// thread-local, as in PyTorch; the TypeScript autocast() scope sets and restores it.
+
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+// libtorch >= 2.4: one device-generic API (the *_cpu_* names are deprecated there, later removed).
+static bool AutocastCpuEnabled() { return at::autocast::is_autocast_enabled(at::kCPU); }
+static void SetAutocastCpuEnabled(bool on) { at::autocast::set_autocast_enabled(at::kCPU, on); }
+static at::ScalarType AutocastCpuDtype() { return at::autocast::get_autocast_dtype(at::kCPU); }
+static void SetAutocastCpuDtype(at::ScalarType t) { at::autocast::set_autocast_dtype(at::kCPU, t); }
+#else
+static bool AutocastCpuEnabled() { return at::autocast::is_cpu_enabled(); }
+static void SetAutocastCpuEnabled(bool on) { at::autocast::set_cpu_enabled(on); }
+static at::ScalarType AutocastCpuDtype() { return at::autocast::get_autocast_cpu_dtype(); }
+static void SetAutocastCpuDtype(at::ScalarType t) { at::autocast::set_autocast_cpu_dtype(t); }
+#endif
+
+// autocastEnter(dtype) -> [previousEnabled, previousDtype]: turns CPU autocast on with dtype
+// (bfloat16; float16 is refused: CPU autocast in libtorch 1.13 supports only bfloat16).
+static Napi::Value AutocastEnter(const Napi::CallbackInfo& info) {
+  at::ScalarType dt = ArgDtype(info, 0, "dtype");
+  if (dt != at::kBFloat16) ThrowArg(info.Env(), std::string("autocast: dtype ") + DtypeName(dt) + " is not supported on CPU (use bfloat16)");
+  Napi::Array prev = Napi::Array::New(info.Env(), 2);
+  prev.Set(0u, Napi::Boolean::New(info.Env(), AutocastCpuEnabled()));
+  prev.Set(1u, Napi::String::New(info.Env(), DtypeName(AutocastCpuDtype())));
+  SetAutocastCpuDtype(dt);
+  SetAutocastCpuEnabled(true);
+  at::autocast::increment_nesting();
+  return prev;
+}
+
+// autocastExit(previousEnabled, previousDtype): restores the state autocastEnter returned; the
+// outermost exit frees the cache of casted weights (as torch.autocast's __exit__ does).
+static Napi::Value AutocastExit(const Napi::CallbackInfo& info) {
+  const bool enabled = ArgBool(info, 0, "enabled");
+  const at::ScalarType dt = ArgDtype(info, 1, "dtype");
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  SetAutocastCpuEnabled(enabled);
+  SetAutocastCpuDtype(dt);
+  return info.Env().Undefined();
+}
+
+static Napi::Value AutocastEnabled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), AutocastCpuEnabled());
+}
+
 #define FN(name) exports.Set(#name, Napi::Function::New<Guard<name>>(env, #name))
 #define FNAS(js, name) exports.Set(js, Napi::Function::New<Guard<name>>(env, js))
 
@@ -551,6 +601,9 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   FNAS("cudaIsAvailable", CudaAvailable);
   FNAS("cudaDeviceCount", CudaDeviceCount);
   FNAS("parallelInfo", ParallelInfo);
+  FNAS("autocastEnter", AutocastEnter);
+  FNAS("autocastExit", AutocastExit);
+  FNAS("autocastEnabled", AutocastEnabled);
   exports.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
 }
 

@@ -16,6 +16,11 @@ import type { RuntimeOptions } from '../facenet.js';
 export const NETWORK_OPTIONS = {
   threads: { type: 'number', integer: true, min: 0, default: 0, help: 'libtorch threads (0: all cores)' },
   device: { type: 'string', default: 'cpu', valueName: 'cpu|cuda|cuda:N', help: 'where the network runs (this version: cpu; cuda needs a CUDA build and is not implemented yet)' },
+  // no default here: inference defaults to fp32 (reproducible, parity-tested numbers), train to auto
+  precision: {
+    type: 'string',
+    help: 'fp32 | bf16 | auto: bf16 runs the embedding network on the CPU\'s bf16 matrix units (AMX / AVX512-BF16), auto picks bf16 where the CPU has them (default fp32; train: auto; MTCNN stays fp32)',
+  },
 } as const satisfies Record<keyof RuntimeOptions, FlagSpec>;
 
 export type NetworkFlags = ParsedFlags<{ command: string; flags: typeof NETWORK_OPTIONS }>;
@@ -23,6 +28,10 @@ export type NetworkFlags = ParsedFlags<{ command: string; flags: typeof NETWORK_
 /** The NETWORK_OPTIONS values among a command's parsed flags, as the library's RuntimeOptions. */
 export function networkOptions(flags: NetworkFlags): RuntimeOptions {
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(NETWORK_OPTIONS)) picked[key] = (flags as Record<string, unknown>)[key];
+  // flags without a default that were not given stay out (so they never override a spread default)
+  for (const key of Object.keys(NETWORK_OPTIONS)) {
+    const v = (flags as Record<string, unknown>)[key];
+    if (v !== undefined) picked[key] = v;
+  }
   return picked as RuntimeOptions;
 }

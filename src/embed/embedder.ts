@@ -2,7 +2,7 @@
  * Embedder: aligned face images in, unit-length embeddings out, in batches. Resizes images that
  * are not the model's input size and standardises them the way the model's config says.
  */
-import { tensor, tidy, noGrad, normalize } from '../tensor/index.js';
+import { tensor, tidy, noGrad, normalize, resolvePrecision, type Precision, type PrecisionOption } from '../tensor/index.js';
 import type { RgbImage } from '../io/image.js';
 import { assertRgbImage, resizeBilinear } from '../io/image.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
@@ -26,6 +26,11 @@ export type FitMode = 'crop' | 'resize';
 
 export interface EmbedderOptions {
   batchSize?: number;
+  /**
+   * Compute precision; sets it on the model (InceptionResnetV1.setPrecision). Default: the model's
+   * current one. 'auto' = bf16 where the CPU has native bf16 matrix support.
+   */
+  precision?: PrecisionOption;
   flip?: FlipMode;
   fit?: FitMode;
 }
@@ -44,7 +49,13 @@ export class Embedder {
     this.flip = options.flip ?? 'none';
     this.inputSize = model.config.inputSize;
     this.fit = options.fit ?? 'crop';
+    if (options.precision !== undefined) model.setPrecision(resolvePrecision(options.precision).precision);
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new FacenetError('BAD_ARGUMENT', `batchSize must be a positive integer, got ${this.batchSize}`);
+  }
+
+  /** The precision the embeddings are computed in (outputs are float32 either way). */
+  get precision(): Precision {
+    return this.model.precision;
   }
 
   /** Length of one output row. */

@@ -28,6 +28,8 @@ export interface EmbeddingsInfo {
   config?: unknown;
   flip?: string;
   fit?: string;
+  /** Compute precision of the embeddings ('fp32' or 'bf16'; float32 rows either way). */
+  precision?: string;
 }
 
 export interface EmbeddingsSidecar extends EmbeddingsInfo {

@@ -8,6 +8,7 @@
  */
 import type { LfwReport } from './lfw-protocol.js';
 import type { DistanceMetric } from './distance.js';
+import type { Precision } from '../tensor/index.js';
 
 export interface LfwSummary {
   accuracy: number;
@@ -31,6 +32,8 @@ export interface LfwFacts extends Partial<LfwSummary> {
   pairsFile?: string;
   /** Where the figure comes from when it was not measured here (e.g. 'facenet-pytorch README'). */
   source?: string;
+  /** Compute precision of the embeddings it was measured with. */
+  precision?: Precision;
 }
 
 export function summarizeLfw(report: LfwReport, skippedPairs: number): LfwSummary {
@@ -68,7 +71,7 @@ export function thresholdUnusableBecause(s: ThresholdSettings): string | null {
 }
 
 /** The `lfw` facts of a model measured on `pairsFile`. */
-export function lfwFacts(summary: LfwSummary, pairsFile: string): LfwFacts {
+export function lfwFacts(summary: LfwSummary, pairsFile: string, precision?: Precision): LfwFacts {
   const { accuracy, accuracyStd, val, valStd, far, auc, eer, threshold, pairs, skippedPairs } = summary;
-  return { accuracy, accuracyStd, val, valStd, far, auc, eer, threshold, pairs, skippedPairs, pairsFile };
+  return { accuracy, accuracyStd, val, valStd, far, auc, eer, threshold, pairs, skippedPairs, pairsFile, ...(precision ? { precision } : {}) };
 }

@@ -12,6 +12,7 @@ import { Embedder, type FitMode, type FlipMode } from '../embed/embedder.js';
 import { embedFiles } from '../embed/embed-files.js';
 import type { RgbImage } from '../io/image.js';
 import type { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
+import type { Precision } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 
 /** Items i * total / n (i < n): an even spread that keeps the folds' same/different balance. */
@@ -154,6 +155,8 @@ export interface LfwValidation extends LfwEvaluation {
     model: string;
     standardization: string;
     inputSize: number;
+    /** Compute precision of the embeddings ('fp32' or 'bf16'). */
+    precision: Precision;
     flip: FlipMode;
     fit: FitMode;
     distanceMetric: DistanceMetric;
@@ -178,6 +181,7 @@ export async function validateLfw(model: InceptionResnetV1, modelId: string, o: 
       model: modelId,
       standardization: model.config.standardization,
       inputSize: model.config.inputSize,
+      precision: model.precision,
       flip: o.flip ?? 'none',
       fit: o.fit ?? 'crop',
       distanceMetric: o.distanceMetric ?? 0,

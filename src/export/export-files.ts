@@ -37,11 +37,14 @@ async function writeChecked(model: OnnxModel, file: string): Promise<WrittenFile
 }
 
 /** Exports an Inception-ResNet-v1 model to `out`. */
-export async function exportModelFile(modelName: string, out: string, o: ExportFileOptions & LoadFaceModelOptions = {}): Promise<WrittenFile> {
+// `precision` here is the ONNX file's weight storage (fp32 | fp16), not the compute precision the
+// loaders' RuntimeOptions.precision means: the model is loaded in fp32.
+export async function exportModelFile(modelName: string, out: string, o: ExportFileOptions & Omit<LoadFaceModelOptions, 'precision'> = {}): Promise<WrittenFile> {
   const config = o.variant ? resolveConfig({ variant: o.variant }) : undefined;
-  const { model, id, facts } = await loadFaceModel(modelName, { ...o, ...(config ? { config } : {}) });
+  const { precision, ...load } = o;
+  const { model, id, facts } = await loadFaceModel(modelName, { ...load, ...(config ? { config } : {}) });
   try {
-    return await writeChecked(exportInceptionResnetV1(model, { opset: o.opset, precision: o.precision, includePreprocessing: o.includePreprocessing, facts, source: id }), out);
+    return await writeChecked(exportInceptionResnetV1(model, { opset: o.opset, precision, includePreprocessing: o.includePreprocessing, facts, source: id }), out);
   } finally {
     model.dispose();
   }

@@ -14,6 +14,7 @@ import { FacenetError } from '../errors.js';
 import { InceptionResnetV1 } from './inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from './inception-resnet-v1/config.js';
 import { buildWithWeights, loadModelFile, type ModelFacts } from './model-file.js';
+import { resolvePrecision, type Precision, type PrecisionOption } from '../tensor/index.js';
 
 export interface PretrainedEntry {
   asset: string;
@@ -44,6 +45,10 @@ export interface FaceModel {
   /** Name or file the model came from, recorded next to every figure it produces. */
   id: string;
   facts: ModelFacts;
+  /** The compute precision the model was set to (see InceptionResnetV1.setPrecision). */
+  precision: Precision;
+  /** Non-fatal notes, e.g. bf16 asked for on a CPU that has to emulate it. */
+  warnings: string[];
 }
 
 export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOptions {
@@ -54,12 +59,23 @@ export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOption
 async function fromTorchFile(file: string, id: string, config: Partial<InceptionResnetV1Config>): Promise<FaceModel> {
   const weights = await readTorchStateDict(file);
   const logits = weights.get('logits.weight');
-  return { model: buildWithWeights({ ...config, numClasses: logits ? logits.shape[0]! : null }, weights, file), id, facts: {} };
+  return { model: buildWithWeights({ ...config, numClasses: logits ? logits.shape[0]! : null }, weights, file), id, facts: {}, precision: 'fp32', warnings: [] };
+}
+
+/** Sets the resolved precision on a loaded model (the model stays float32 in memory; see setPrecision). */
+function withPrecision(m: FaceModel, option: PrecisionOption | undefined): FaceModel {
+  const r = resolvePrecision(option);
+  m.model.setPrecision(r.precision);
+  return { ...m, precision: r.precision, warnings: r.warning ? [...m.warnings, r.warning] : m.warnings };
 }
 
 /** Loads 'vggface2', 'casia-webface', a .safetensors model file, or a facenet-pytorch .pt state dict. */
 export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOptions = {}): Promise<FaceModel> {
   applyRuntimeOptions(options);
+  return withPrecision(await loadFaceModelFp32(nameOrFile, options), options.precision);
+}
+
+async function loadFaceModelFp32(nameOrFile: string, options: LoadFaceModelOptions): Promise<FaceModel> {
   const pre = PRETRAINED[nameOrFile];
   if (pre) {
     const file = await resolveAsset(getAsset(pre.asset), options);
@@ -77,7 +93,7 @@ export async function loadFaceModel(nameOrFile: string, options: LoadFaceModelOp
   const ext = path.extname(nameOrFile).toLowerCase();
   if (ext === '.safetensors') {
     const { model, facts } = await loadModelFile(nameOrFile);
-    return { model, id: path.resolve(nameOrFile), facts };
+    return { model, id: path.resolve(nameOrFile), facts, precision: 'fp32', warnings: [] };
   }
   if (ext === '.pt' || ext === '.pth') return fromTorchFile(nameOrFile, path.resolve(nameOrFile), options.config ?? {});
   throw new FacenetError('BAD_ARGUMENT', `model file ${nameOrFile}: expected a .safetensors model or a .pt state dict`);

@@ -12,6 +12,28 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs fn in mixed precision, as torch.autocast('cpu', dtype=torch.bfloat16) does: convolutions
+ * and matmuls (linear, matmul, mm, bmm) take their inputs cast to bfloat16 and compute in it,
+ * forward and backward, while float32 parameters stay the master copy (the casts are recorded by
+ * autograd, so their gradients arrive in float32). Other ops run in the dtype of their inputs.
+ * The previous state is restored afterwards; the outermost scope frees libtorch's cache of cast
+ * weights.
+ */
+export function autocast<T>(dtype: 'bfloat16', fn: () => T): T {
+  const [enabled, prevDtype] = native.autocastEnter(dtype);
+  try {
+    return fn();
+  } finally {
+    native.autocastExit(enabled, prevDtype);
+  }
+}
+
+/** Whether an autocast() scope is active on this thread. */
+export function isAutocastEnabled(): boolean {
+  return native.autocastEnabled();
+}
+
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }

@@ -33,7 +33,18 @@ export {
   type InterpolateMode,
   type Reduction,
 } from './functional.js';
-export { noGrad, isGradEnabled, grad } from './autograd.js';
+export { noGrad, isGradEnabled, grad, autocast, isAutocastEnabled } from './autograd.js';
+export {
+  parsePrecision,
+  resolvePrecision,
+  computeDtype,
+  cpuBf16Flags,
+  bf16FlagsIn,
+  PRECISION_CHOICES,
+  type Precision,
+  type PrecisionOption,
+  type ResolvedPrecision,
+} from './precision.js';
 export { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerOptions } from './optim.js';
 export { setNumThreads, getNumThreads, useAllCores, applyRuntimeOptions, type RuntimeOptions, cudaAvailable, cudaDeviceCount, defaultDevice, liveTensors, libtorchVersion, parallelInfo, mallocTuning, ompWaitPolicyInfo } from './runtime.js';
 export { parseDevice, resolveDevice, type Device } from './device.js';

@@ -127,6 +127,9 @@ export interface NativeBinding {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   parallelInfo(): string;
+  autocastEnter(dtype: string): [boolean, string];
+  autocastExit(enabled: boolean, dtype: string): void;
+  autocastEnabled(): boolean;
   // ops
   unary(x: H, op: string): H;
   binary(a: HN, b: HN, op: string): H;

@@ -1,6 +1,7 @@
 /** Engine facts and settings: threads, devices, live-tensor accounting. */
 import os from 'node:os';
 import { native, ompWaitPolicy } from './native.js';
+import { parsePrecision, type PrecisionOption } from './precision.js';
 import { FacenetError } from '../errors.js';
 import { resolveDevice } from './device.js';
 
@@ -34,11 +35,20 @@ export interface RuntimeOptions {
   threads?: number;
   /** Where networks run: 'cpu' (default), 'cuda', 'cuda:N' (see src/tensor/device.ts). */
   device?: string;
+  /**
+   * Compute precision of the embedding network: 'fp32', 'bf16' or 'auto' (bf16 where the CPU has
+   * native bf16 matrix support; see precision.ts). Unset: the entry point's default (fp32 for
+   * inference, auto for training). loadFaceModel / train apply it per model; MTCNN always runs
+   * fp32 (bf16 measured only ~8% faster on P-Net's 3-32-channel convolutions, too few channels
+   * for the matrix units, so not worth re-validating its detections).
+   */
+  precision?: PrecisionOption;
 }
 
-/** Applies `o` to the engine (process-wide: libtorch has one thread pool). */
+/** Applies `o` to the engine (process-wide: libtorch has one thread pool); checks the precision's spelling. */
 export function applyRuntimeOptions(o: RuntimeOptions): void {
   if (o.device !== undefined) resolveDevice(o.device);
+  if (o.precision !== undefined) parsePrecision(o.precision, 'precision');
   if (o.threads === undefined) return;
   if (o.threads === 0) useAllCores();
   else setNumThreads(o.threads);

@@ -18,6 +18,7 @@ import { FacenetError } from '../errors.js';
 import { parseDevice } from '../tensor/device-name.js';
 import { VARIANTS } from '../models/inception-resnet-v1/config.js';
 import { TRAIN_DEFAULTS, TRAIN_OPTIONS, TRAIN_OPTION_KEYS, type OptionSpec, type TrainConfig } from './options.js';
+import { parsePrecision } from '../tensor/index.js';
 
 export {
   TRAIN_DEFAULTS,
@@ -94,6 +95,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   const values = c as unknown as Record<string, unknown>;
   if (!c.dataDir) fail('--data-dir is required: the aligned class-per-folder dataset to train on (dataDir in a config file or the library)');
   for (const k of TRAIN_OPTION_KEYS) checkOption(k, TRAIN_OPTIONS[k] as OptionSpec<unknown>, values[k]);
+  parsePrecision(c.precision, optionName('precision'));
   const cores = os.availableParallelism();
   parseDevice(c.device);
   if (c.threads > cores) fail(`${optionName('threads')} is ${c.threads}, more than the ${cores} cores of this machine (more threads only wait on each other); use ${cores} or fewer, 0 for all cores`);

@@ -9,6 +9,7 @@
  * them --kebab-case and accepts facenet's --snake_case); defaults are facenet's.
  */
 import { MIN_INPUT_SIZE, VARIANTS } from '../models/inception-resnet-v1/config.js';
+import type { PrecisionOption } from '../tensor/index.js';
 
 export type FacenetOptimizerName = 'ADAGRAD' | 'ADADELTA' | 'ADAM' | 'RMSPROP' | 'MOM';
 export const OPTIMIZER_NAMES: readonly FacenetOptimizerName[] = ['ADAGRAD', 'ADADELTA', 'ADAM', 'RMSPROP', 'MOM'];
@@ -98,6 +99,13 @@ export const TRAIN_OPTIONS = {
   device: opt({ type: 'string', default: 'cpu', help: 'where the network trains: cpu (cuda needs a CUDA build and is not implemented yet)' }),
   prefetchBatches: opt({ type: 'integer', default: 3, min: 1, help: 'batches decoded ahead of the training step' }),
   channelsLast: opt({ type: 'boolean', default: true, help: 'channels_last convolutions (faster on CPU)' }),
+  // No `choices`: validateTrainConfig checks it with parsePrecision, whose message says why fp16 is refused.
+  // 'auto' is resolved when a run opens (config.json and the checkpoint record bf16 or fp32); resuming may change it.
+  precision: opt<PrecisionOption>({
+    type: 'string',
+    default: 'auto',
+    help: 'fp32 | bf16 (mixed precision: bf16 convolutions/matmuls, fp32 weights, losses, BN statistics, EMA) | auto (bf16 where the CPU has AMX/AVX512-BF16)',
+  }),
 };
 
 export type TrainOptionKey = keyof typeof TRAIN_OPTIONS;

@@ -52,9 +52,11 @@ export async function exportModel(session: Session): Promise<string> {
     steps: state.step,
     epochs: state.epoch - 1,
     weights: trainingModel.ema ? `exponential moving average (decay ${config.movingAverageDecay})` : 'trained weights',
+    // compute precision of the (last part of the) training; the weights are float32 either way
+    trainedPrecision: config.precision,
   };
   if (lfw) {
-    facts['lfw'] = lfwFacts(lfw, config.lfwPairs!);
+    facts['lfw'] = lfwFacts(lfw, config.lfwPairs!, config.precision === 'bf16' ? 'bf16' : 'fp32');
     const unusable = thresholdUnusableBecause({ distanceMetric: config.lfwDistanceMetric, subtractMean: config.lfwSubtractMean, flipped: config.lfwUseFlippedImages });
     if (unusable === null) facts.threshold = lfw.threshold;
   }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { getNumThreads, resolveDevice, setNumThreads, useAllCores } from '../tensor/index.js';
+import { getNumThreads, resolveDevice, resolvePrecision, setNumThreads, useAllCores } from '../tensor/index.js';
 import { loadTrainingSet, type TrainingSet } from '../data/training-set.js';
 import { FacenetError } from '../errors.js';
 import { acquireDirLock } from '../io/dir-lock.js';
@@ -63,6 +63,11 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   } else {
     config = resolveTrainConfig(partial);
   }
+
+  // 'auto' becomes what this machine runs, so that config.json and the checkpoint record it
+  const precision = resolvePrecision(config.precision);
+  if (precision.warning) warn(precision.warning);
+  config = Object.freeze({ ...config, precision: precision.precision });
 
   resolveDevice(config.device); // before any work: a device this build cannot use is an error now
   const parallel = options.parallel ?? null;

@@ -4,7 +4,7 @@
  * when resuming, the channels_last layout, then the optimiser (which holds the final tensors), the
  * moving averages and the center-loss centers.
  */
-import { Tensor, manualSeed, tensor, tidy, type Optimizer } from '../tensor/index.js';
+import { Tensor, manualSeed, resolvePrecision, tensor, tidy, type Optimizer } from '../tensor/index.js';
 import { Conv2d, Linear, loadStateDict, describeProblems } from '../nn/index.js';
 import { InceptionResnetV1 } from '../models/inception-resnet-v1/model.js';
 import type { InceptionResnetV1Config } from '../models/inception-resnet-v1/config.js';
@@ -105,6 +105,8 @@ export async function buildTrainingModel(c: TrainConfig, o: BuildOptions): Promi
       if (head) loadStateDict(head, withPrefix(o.resume, 'head.'), { source: 'checkpoint (classifier head)' });
     }
     if (c.channelsLast) model.setMemoryFormat('channels_last');
+    // parameters stay float32 (the master weights) whatever the precision; see setPrecision
+    model.setPrecision(resolvePrecision(c.precision).precision);
     const params = new Map<string, Tensor>();
     for (const [k, t] of model.namedParameters()) params.set(`model.${k}`, t);
     if (head) for (const [k, t] of head.namedParameters()) params.set(`head.${k}`, t);

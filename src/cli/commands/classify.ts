@@ -105,6 +105,7 @@ export const classifyCommand = defineCommand(spec, async (args, { io }) => {
     await checkOutputFile(f.classifier, '--classifier', { mkdir: true });
   }
   const m = await loadFaceModel(f.model, networkOptions(f));
+  for (const w of m.warnings) io.stderr.write(`classify: ${w}\n`);
   try {
     if (clf && clf.file.model !== m.id) {
       throw new FacenetError('BAD_ARGUMENT', `${f.classifier} was trained on embeddings of ${clf.file.model}, not ${m.id}: use the same --model`);

@@ -27,7 +27,7 @@ export const compareCommand = defineCommand(
   },
   async ({ flags: f, positionals }, ctx) => {
     const files = positionals.images;
-    const fn = await FaceNet.load({ model: f.model, alignment: { margin: f.margin, mode: f.align as AlignMode }, batchSize: 16, ...networkOptions(f) });
+    const fn = await FaceNet.load({ model: f.model, alignment: { margin: f.margin, mode: f.align as AlignMode }, batchSize: 16, ...networkOptions(f), onWarning: (m) => ctx.warn(m) });
     try {
       const faces: { file: string; img: RgbImage }[] = [];
       const failed: { file: string; reason: string }[] = [];

@@ -32,7 +32,8 @@ export const embedCommand = defineCommand(
     const files = await listImages(positionals.inputs);
     await checkOutputFile(out, '--out', { mkdir: true });
     await checkOutputFile(sidecarPath(out), '--out (sidecar)', { mkdir: true });
-    const { model, id } = await loadFaceModel(modelName, networkOptions(flags));
+    const { model, id, precision, warnings } = await loadFaceModel(modelName, networkOptions(flags));
+    for (const w of warnings) ctx.warn(w);
     const embedder = new Embedder(model, { batchSize, flip: flip as FlipMode, fit: fit as FitMode });
     const bar = new ProgressBar({ label: 'embed', total: files.length, unit: 'img', stream: ctx.io.stderr });
     let result;
@@ -56,6 +57,7 @@ export const embedCommand = defineCommand(
     const written = await writeEmbeddingsPair(out, matrix, {
       model: id,
       config: model.config,
+      precision,
       flip,
       fit,
       dim: embedder.dim,
@@ -63,7 +65,7 @@ export const embedCommand = defineCommand(
       failures,
     });
     const jsonPath = written.json;
-    const summary = { out, json: jsonPath, rows: kept.length, dim: embedder.dim, failures: failures.length, model: id };
+    const summary = { out, json: jsonPath, rows: kept.length, dim: embedder.dim, failures: failures.length, model: id, precision };
     ctx.print(summary, () => `wrote ${kept.length} x ${embedder.dim} embeddings to ${out} (${failures.length} images skipped)\n`);
     return 0;
   },

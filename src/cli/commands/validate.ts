@@ -17,6 +17,7 @@ import { toFloat32 } from '../../io/raw-tensor.js';
 import { writePlot } from '../../io/plot-file.js';
 import { loadFaceModel } from '../../models/registry.js';
 import { updateModelFacts } from '../../models/model-file.js';
+import type { Precision } from '../../facenet.js';
 import type { FitMode, FlipMode } from '../../embed/embedder.js';
 import { FacenetError } from '../../errors.js';
 import { existsSync } from 'node:fs';
@@ -90,7 +91,8 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
     settings = { embeddings: f.embeddings, pairsFile: f.pairs, distanceMetric: metric, subtractMean: f.subtractMean, nrofFolds: f.nrofFolds, pairsUsed: issame.length, pairsSkipped: skippedPairs };
   } else {
     if (!f.lfwDir || !f.model) throw new FacenetError('BAD_ARGUMENT', 'give --lfw-dir and --model (or --embeddings FILE.npy)');
-    const { model, id } = await loadFaceModel(f.model, networkOptions(f));
+    const { model, id, warnings: loadWarnings } = await loadFaceModel(f.model, networkOptions(f));
+    for (const w of loadWarnings) io.stderr.write(`validate: ${w}\n`);
     const bar = new ProgressBar({ label: 'embed LFW', unit: 'img', stream: io.stderr });
     try {
       const v = await validateLfw(model, id, {
@@ -132,7 +134,7 @@ export const validateCommand = defineCommand(spec, async (args, { io }) => {
     } else {
       const summary = summarizeLfw(report, skippedPairs);
       // roc: the fold-averaged ROC, from which `facenet gallery identify --far F` picks a threshold.
-      await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs), roc: { thresholds: Array.from(ROC_THRESHOLDS), tpr: report.tpr, fpr: report.fpr } });
+      await updateModelFacts(f.model!, { threshold: summary.threshold, lfw: lfwFacts(summary, f.pairs, settings['precision'] as Precision | undefined), roc: { thresholds: Array.from(ROC_THRESHOLDS), tpr: report.tpr, fpr: report.fpr } });
       io.stderr.write(`validate: stored threshold ${summary.threshold.toFixed(4)} in ${f.model}\n`);
       thresholdStored = true;
     }

@@ -2,7 +2,7 @@
  * The building blocks of Inception-ResNet-v1, named and wired as facenet-pytorch's
  * inception_resnet_v1.py (itself a port of facenet's TF-slim graph), so state dict keys match.
  */
-import { Tensor, PackedConv2d, cat, maxPool2d, noGrad, tidy } from '../../tensor/index.js';
+import { Tensor, PackedConv2d, cat, maxPool2d, noGrad, tidy, type Dtype } from '../../tensor/index.js';
 import { Module, Conv2d, BatchNorm, Sequential, foldBatchNorm, type Layer } from '../../nn/index.js';
 import { channels } from './config.js';
 
@@ -13,6 +13,15 @@ export interface BlockSettings {
 }
 
 type Pair = number | [number, number];
+
+/**
+ * Folded weights in the activations' dtype: folding happens in float32, then (bf16 inference) the
+ * result is rounded once to bfloat16 for oneDNN's bf16 kernels. Biases stay float32 (oneDNN adds
+ * them in its float32 accumulator).
+ */
+export function inDtype(weight: Tensor, dtype: Dtype): Tensor {
+  return weight.dtype === dtype ? weight : weight.to(dtype);
+}
 
 /** conv (no bias) + batch norm + ReLU. */
 export class BasicConv2d extends Module implements Layer {
@@ -31,20 +40,21 @@ export class BasicConv2d extends Module implements Layer {
    * inference, and no per-call weight reorder. Built on first use after eval(), dropped by train()
    * and by loading weights, so it never goes stale.
    */
-  private fold(): PackedConv2d {
+  private fold(dtype: Dtype): PackedConv2d {
     const bn = this.bn;
     return noGrad(() =>
       tidy(() => {
         const { weight: w, bias } = foldBatchNorm(this.conv.weight, bn);
         const weight = w.contiguous(this.conv.weight.isContiguous('channels_last') ? 'channels_last' : 'contiguous');
-        return new PackedConv2d(weight, bias, { stride: this.conv.stride, padding: this.conv.padding, relu: true });
+        return new PackedConv2d(inDtype(weight, dtype), bias, { stride: this.conv.stride, padding: this.conv.padding, relu: true });
       }),
     );
   }
 
   forward(x: Tensor): Tensor {
     if (!this.training) {
-      return this.derived('folded', () => this.fold()).forward(x);
+      // one packed copy per activation dtype (float32, or bfloat16 under setPrecision('bf16'))
+      return this.derived(`folded:${x.dtype}`, () => this.fold(x.dtype)).forward(x);
     }
     const c = this.conv.forward(x);
     const b = this.bn.forward(c);
@@ -68,13 +78,13 @@ abstract class ResidualBlock extends Module implements Layer {
     super();
   }
 
-  private fold(): PackedConv2d {
+  private fold(dtype: Dtype): PackedConv2d {
     const up = this.up;
     return noGrad(() =>
       tidy(() => {
         const weight = up.weight.mul(this.scale).contiguous(up.weight.isContiguous('channels_last') ? 'channels_last' : 'contiguous');
         const bias = up.bias ? up.bias.mul(this.scale) : null;
-        return new PackedConv2d(weight, bias, { stride: up.stride, padding: up.padding, dilation: up.dilation, groups: up.groups });
+        return new PackedConv2d(inDtype(weight, dtype), bias, { stride: up.stride, padding: up.padding, dilation: up.dilation, groups: up.groups });
       }),
     );
   }
@@ -85,7 +95,7 @@ abstract class ResidualBlock extends Module implements Layer {
     for (const o of outs) o.dispose();
     if (!this.training) {
       // The 1x1 "up" convolution with the scale folded in, prepacked (see BasicConv2d).
-      const out = this.derived('folded', () => this.fold()).forward(mixed, { add: x, reluAfter: this.relu });
+      const out = this.derived(`folded:${mixed.dtype}`, () => this.fold(mixed.dtype)).forward(mixed, { add: x, reluAfter: this.relu });
       mixed.dispose();
       return out;
     }

@@ -4,9 +4,9 @@
  * a last Block8 without ReLU, global average pool, dropout, bottleneck linear without bias,
  * BatchNorm1d (the "prelogits"), then L2 normalisation (the embedding) and an optional logits head.
  */
-import { Tensor, PackedConv2d, adaptiveAvgPool2d, dropout, maxPool2d, normalize, noGrad, tidy, type MemoryFormat } from '../../tensor/index.js';
+import { Tensor, PackedConv2d, adaptiveAvgPool2d, autocast, dropout, maxPool2d, normalize, noGrad, tidy, type Dtype, type MemoryFormat, type Precision } from '../../tensor/index.js';
 import { Module, Conv2d, BatchNorm, Linear, Sequential, foldBatchNorm, xavierUniform, type Layer } from '../../nn/index.js';
-import { BasicConv2d, Block35, Block17, Block8, Mixed6a, Mixed7a, type BlockSettings } from './blocks.js';
+import { BasicConv2d, Block35, Block17, Block8, Mixed6a, Mixed7a, inDtype, type BlockSettings } from './blocks.js';
 import { MIN_INPUT_SIZE, channels, resolveConfig, type InceptionResnetV1Config } from './config.js';
 import { FacenetError } from '../../errors.js';
 
@@ -27,6 +27,7 @@ export class InceptionResnetV1 extends Module {
   private readonly lastBn: BatchNorm;
   private readonly logitsHead: Linear | null;
   private memoryFormat: MemoryFormat = 'contiguous';
+  private computePrecision: Precision = 'fp32';
 
   constructor(config: Partial<InceptionResnetV1Config> = {}) {
     super();
@@ -75,6 +76,28 @@ export class InceptionResnetV1 extends Module {
     return this;
   }
 
+  /**
+   * The compute precision (default fp32). Parameters, buffers and checkpoints stay float32 either way.
+   * bf16, in eval mode: the batch-norm-folded weights are prepacked in bfloat16 for oneDNN (AMX /
+   * AVX512-BF16 kernels), activations are bfloat16 from the input on, and the bottleneck's output
+   * (the prelogits) is converted to float32 before the L2 normalisation and the logits head.
+   * bf16, in train mode: mixed precision as torch.autocast does it: the backbone and bottleneck run
+   * under autocast (convolutions and the bottleneck matmul in bfloat16, forward and backward, from
+   * the float32 master weights), batch norm keeps float32 parameters and running statistics and
+   * computes its statistics in float32, and the bottleneck output is converted to float32 before
+   * last_bn, so prelogits, embeddings and everything downstream (heads, losses, softmax, center
+   * loss) are float32. bfloat16 has float32's range, so no loss scaling is needed.
+   */
+  setPrecision(precision: Precision): this {
+    this.computePrecision = precision;
+    this.stateChanged();
+    return this;
+  }
+
+  get precision(): Precision {
+    return this.computePrecision;
+  }
+
   /** facenet's initialisation for training from scratch: Xavier-uniform conv and dense weights (TF-slim's default). */
   initLikeFacenet(): this {
     noGrad(() => {
@@ -100,6 +123,13 @@ export class InceptionResnetV1 extends Module {
   features(x: Tensor): Tensor {
     this.checkInput(x);
     let out = this.memoryFormat === 'channels_last' ? x.contiguous('channels_last') : x;
+    if (this.computePrecision === 'bf16' && !this.training) {
+      // bf16 inference: activations in bfloat16 from the start (the folded convolutions follow the
+      // input's dtype); in training, autocast does the casts (see setPrecision)
+      const cast = inDtype(out, 'bfloat16');
+      if (out !== x) out.dispose();
+      out = cast;
+    }
     for (const layer of [...this.stem, ...this.body]) {
       const next = layer.forward(out);
       if (out !== x) out.dispose();
@@ -113,13 +143,13 @@ export class InceptionResnetV1 extends Module {
   }
 
   /** prelogits = last_bn(last_linear(f)) in eval mode = f W'^T + b' with W' = W g/sqrt(v+eps), b' = beta - m g/sqrt(v+eps). */
-  private foldBottleneck(): PackedConv2d {
+  private foldBottleneck(dtype: Dtype): PackedConv2d {
     const bn = this.lastBn;
     return noGrad(() =>
       tidy(() => {
         const { weight: w, bias } = foldBatchNorm(this.lastLinear.weight, bn);
         const weight = w.reshape(w.shape[0]!, w.shape[1]!, 1, 1);
-        return new PackedConv2d(weight, bias);
+        return new PackedConv2d(inDtype(weight, dtype), bias);
       }),
     );
   }
@@ -127,30 +157,51 @@ export class InceptionResnetV1 extends Module {
   /** Eval-mode prelogits from pooled features [N, C]: the bottleneck and its batch norm as one op (dropout is off). */
   private evalPrelogits(f: Tensor): Tensor {
     // last_linear with last_bn folded in, as a prepacked 1x1 convolution (see BasicConv2d).
-    const bottleneck = this.derived('foldedBottleneck', () => this.foldBottleneck());
+    const bottleneck = this.derived(`foldedBottleneck:${f.dtype}`, () => this.foldBottleneck(f.dtype));
     const f4 = f.reshape(f.shape[0]!, f.shape[1]!, 1, 1);
     const y = bottleneck.forward(f4);
     f4.dispose();
-    const prelogits = y.flatten(1);
+    const flat = y.flatten(1);
     y.dispose();
+    // bf16 inference ends here: the prelogits are normalised (and scored) in float32
+    const prelogits = inDtype(flat, 'float32');
+    if (prelogits !== flat) flat.dispose();
+    return prelogits;
+  }
+
+  /** Train-mode prelogits, float32; with bf16 the backbone and bottleneck run under autocast (see setPrecision). */
+  private trainPrelogits(x: Tensor): Tensor {
+    const backbone = (): Tensor => {
+      const f = this.features(x);
+      const dropped = dropout(f, 1 - this.config.keepProbability, this.training && this.config.keepProbability < 1);
+      f.dispose();
+      const out = this.lastLinear.forward(dropped);
+      dropped.dispose();
+      return out;
+    };
+    if (this.computePrecision !== 'bf16') {
+      const bottleneck = backbone();
+      const prelogits = this.lastBn.forward(bottleneck);
+      bottleneck.dispose();
+      return prelogits;
+    }
+    const bottleneck = autocast('bfloat16', backbone);
+    const b32 = inDtype(bottleneck, 'float32');
+    if (b32 !== bottleneck) bottleneck.dispose();
+    const prelogits = this.lastBn.forward(b32);
+    b32.dispose();
     return prelogits;
   }
 
   forwardAll(x: Tensor): InceptionResnetV1Output {
-    const f = this.features(x);
-    if (!this.training) {
-      const prelogits = this.evalPrelogits(f);
+    let prelogits: Tensor;
+    if (this.training) {
+      prelogits = this.trainPrelogits(x);
+    } else {
+      const f = this.features(x);
+      prelogits = this.evalPrelogits(f);
       f.dispose();
-      const embeddings = normalize(prelogits, { p: 2, dim: 1, eps: 1e-10 });
-      const logits = this.logitsHead ? this.logitsHead.forward(prelogits) : null;
-      return { prelogits, embeddings, logits };
     }
-    const dropped = dropout(f, 1 - this.config.keepProbability, this.training && this.config.keepProbability < 1);
-    f.dispose();
-    const bottleneck = this.lastLinear.forward(dropped);
-    dropped.dispose();
-    const prelogits = this.lastBn.forward(bottleneck);
-    bottleneck.dispose();
     const embeddings = normalize(prelogits, { p: 2, dim: 1, eps: 1e-10 });
     const logits = this.logitsHead ? this.logitsHead.forward(prelogits) : null;
     return { prelogits, embeddings, logits };
