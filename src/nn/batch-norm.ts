@@ -57,12 +57,15 @@ export class BatchNorm extends Module {
    * at::batch_norm does, so that N ranks reproduce one process on the whole batch; the running
    * statistics take the unbiased global variance, as torch's SyncBatchNorm.
    */
-  private synchronised(x: Tensor, sum: (t: Tensor) => Tensor): Tensor {
+  private synchronised(input: Tensor, sum: (t: Tensor) => Tensor): Tensor {
+    // Statistics in fp32 whatever the activations' dtype (bf16 under autocast): mixed precision
+    // keeps batch-norm statistics in fp32, and gloo all-reduces no bf16 in libtorch 1.13.
+    const x = input.dtype === 'float32' ? input : input.to('float32');
     const c = x.shape[1]!;
     const dims = x.shape.length === 4 ? [0, 2, 3] : [0];
     const view = x.shape.length === 4 ? [1, c, 1, 1] : [1, c];
     const local = x.size / c;
-    const counted = sum(tensor(Float32Array.of(local), [1]).to(x.dtype));
+    const counted = sum(tensor(Float32Array.of(local), [1]));
     const n = counted.item();
     const mean = sum(x.sum(dims)).div(n);
     const centred = x.sub(mean.reshape(view));
@@ -78,6 +81,6 @@ export class BatchNorm extends Module {
       this.runningMean.lerp_(mean.detach(), this.momentum);
       this.runningVar.lerp_(variance.detach().mul(n / Math.max(1, n - 1)), this.momentum);
     });
-    return y;
+    return input.dtype === 'float32' ? y : y.to(input.dtype);
   }
 }
