@@ -71,6 +71,9 @@ const config = (o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   keepProbability: 1,
   optimizer: 'MOM',
   learningRate: 1e-5,
+  // fp32: the reproduction is exact arithmetic; bf16 (train's 'auto' default here) rounds each
+  // rank's half-batch convolutions differently from the whole batch's
+  precision: 'fp32',
   ...o,
 });
 
