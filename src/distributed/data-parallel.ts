@@ -104,14 +104,14 @@ export class DataParallel implements TrainParallel {
     return this.group.storeGet('facenet/run-dir');
   }
 
-  attach(tm: TrainingModel): void {
-    const params = [...tm.params.values()];
-    const buffers = tm.model.namedBuffers().map(([, t]) => t);
+  attach(trainingModel: TrainingModel): void {
+    const params = [...trainingModel.params.values()];
+    const buffers = trainingModel.model.namedBuffers().map(([, t]) => t);
     // Equal seeds give equal weights already; broadcasting makes it so whatever the initialisation.
     this.group.broadcast([...params, ...buffers], 0);
     if (this.o.syncBatchNorm) {
       const sum = (t: import('../tensor/index.js').Tensor) => this.group.allReduceSumDifferentiable(t);
-      for (const [, m] of tm.model.namedModules()) {
+      for (const [, m] of trainingModel.model.namedModules()) {
         if (m instanceof BatchNorm) {
           m.statsSum = sum;
           this.syncedNorms.push(m);
@@ -135,12 +135,12 @@ export class DataParallel implements TrainParallel {
     return { stop: anyStop! > 0, trainable: anyUntrainable === 0 };
   }
 
-  reduceResult(r: StepResult): StepResult {
-    const keys = Object.keys(r.terms).sort();
-    const values = this.group.allReduceNumbers([r.loss, r.accuracy ?? 0, ...keys.map((k) => r.terms[k]!)], 'avg');
+  reduceResult(result: StepResult): StepResult {
+    const keys = Object.keys(result.terms).sort();
+    const values = this.group.allReduceNumbers([result.loss, result.accuracy ?? 0, ...keys.map((k) => result.terms[k]!)], 'avg');
     const terms: Record<string, number> = {};
     keys.forEach((k, i) => (terms[k] = values[2 + i]!));
-    return { loss: values[0]!, accuracy: r.accuracy === null ? null : values[1]!, terms };
+    return { loss: values[0]!, accuracy: result.accuracy === null ? null : values[1]!, terms };
   }
 
   barrier(): Promise<void> {

@@ -7,32 +7,32 @@ import { TRAIN_DEFAULTS, resolveTrainConfig } from './config.js';
 import { readTrainConfigFile, toCamelCase } from './config-file.js';
 
 test("defaults are facenet's train_softmax / train_tripletloss defaults", () => {
-  const c = resolveTrainConfig({ dataDir: '/data' });
-  assert.equal(c.imageSize, 160);
-  assert.equal(c.batchSize, 90);
-  assert.equal(c.embeddingSize, 128);
-  assert.equal(c.epochSize, 1000);
-  assert.equal(c.maxNrofEpochs, 500);
-  assert.equal(c.seed, 666);
-  assert.equal(c.optimizer, 'ADAGRAD');
-  assert.equal(c.learningRate, 0.1);
-  assert.equal(c.movingAverageDecay, 0.9999);
-  assert.equal(c.centerLossAlfa, 0.95);
-  assert.equal(c.alpha, 0.2);
-  assert.equal(c.peoplePerBatch, 45);
-  assert.equal(c.imagesPerPerson, 40);
-  assert.equal(c.keepProbability, 1.0);
-  assert.equal(c.lfwNrofFolds, 10);
-  assert.equal(c.randomCrop || c.randomFlip || c.randomRotate || c.useFixedImageStandardization, false);
+  const config = resolveTrainConfig({ dataDir: '/data' });
+  assert.equal(config.imageSize, 160);
+  assert.equal(config.batchSize, 90);
+  assert.equal(config.embeddingSize, 128);
+  assert.equal(config.epochSize, 1000);
+  assert.equal(config.maxNrofEpochs, 500);
+  assert.equal(config.seed, 666);
+  assert.equal(config.optimizer, 'ADAGRAD');
+  assert.equal(config.learningRate, 0.1);
+  assert.equal(config.movingAverageDecay, 0.9999);
+  assert.equal(config.centerLossAlfa, 0.95);
+  assert.equal(config.alpha, 0.2);
+  assert.equal(config.peoplePerBatch, 45);
+  assert.equal(config.imagesPerPerson, 40);
+  assert.equal(config.keepProbability, 1.0);
+  assert.equal(config.lfwNrofFolds, 10);
+  assert.equal(config.randomCrop || config.randomFlip || config.randomRotate || config.useFixedImageStandardization, false);
   assert.equal(resolveTrainConfig({ dataDir: '/d', modelVariant: 'inception-resnet-v1-small' }).imageSize, 112);
   assert.ok(Object.isFrozen(TRAIN_DEFAULTS));
 });
 
 test('later layers win, undefined never overrides, and mistakes are named', () => {
-  const c = resolveTrainConfig({ dataDir: '/a', batchSize: 30 }, { batchSize: undefined, epochSize: 5 }, { dataDir: '/b' });
-  assert.equal(c.dataDir, '/b');
-  assert.equal(c.batchSize, 30);
-  assert.equal(c.epochSize, 5);
+  const config = resolveTrainConfig({ dataDir: '/a', batchSize: 30 }, { batchSize: undefined, epochSize: 5 }, { dataDir: '/b' });
+  assert.equal(config.dataDir, '/b');
+  assert.equal(config.batchSize, 30);
+  assert.equal(config.epochSize, 5);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', bogus: 1 } as never), /unknown training option 'bogus'/);
   assert.throws(() => resolveTrainConfig({}), /--data-dir is required/);
   assert.throws(() => resolveTrainConfig({ dataDir: '/a', batchSize: 0 }), /batchSize\) must be an integer >= 1/);
@@ -51,8 +51,8 @@ test('config files accept camelCase, kebab-case and facenet snake_case keys; rel
   try {
     const file = path.join(dir, 'train.json');
     writeFileSync(file, JSON.stringify({ data_dir: 'faces', 'batch-size': 30, maxNrofEpochs: 2, pretrained_model: 'vggface2' }));
-    const c = await readTrainConfigFile(file);
-    assert.deepEqual(c, { dataDir: path.join(dir, 'faces'), batchSize: 30, maxNrofEpochs: 2, pretrainedModel: 'vggface2' });
+    const config = await readTrainConfigFile(file);
+    assert.deepEqual(config, { dataDir: path.join(dir, 'faces'), batchSize: 30, maxNrofEpochs: 2, pretrainedModel: 'vggface2' });
     writeFileSync(file, JSON.stringify({ batch_sise: 3 }));
     await assert.rejects(readTrainConfigFile(file), /unknown training option 'batch_sise'/);
     writeFileSync(file, '{ not json');

@@ -33,14 +33,14 @@ export {
 
 /** Merges layers over the defaults (later wins; undefined never overrides) and validates. */
 export function resolveTrainConfig(...layers: readonly Partial<TrainConfig>[]): TrainConfig {
-  const c: Record<string, unknown> = { ...TRAIN_DEFAULTS };
+  const merged: Record<string, unknown> = { ...TRAIN_DEFAULTS };
   for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer)) {
-      if (!(k in TRAIN_DEFAULTS)) throw new FacenetError('BAD_ARGUMENT', `unknown training option '${k}'`);
-      if (v !== undefined) c[k] = v;
+    for (const [key, value] of Object.entries(layer)) {
+      if (!(key in TRAIN_DEFAULTS)) throw new FacenetError('BAD_ARGUMENT', `unknown training option '${key}'`);
+      if (value !== undefined) merged[key] = value;
     }
   }
-  const config = c as unknown as TrainConfig;
+  const config = merged as unknown as TrainConfig;
   if (config.imageSize === null) config.imageSize = (VARIANTS[config.modelVariant]?.inputSize as number | undefined) ?? 160;
   validateTrainConfig(config);
   return Object.freeze(config) as TrainConfig;
@@ -64,7 +64,7 @@ function fail(message: string): never {
 
 /** An option as the CLI spells it, with the config key a library caller uses: `--batch-size (batchSize)`. */
 export function optionName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} (${key})`;
+  return `--${key.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase())} (${key})`;
 }
 
 /** One option's type, bounds and choices, as TRAIN_OPTIONS declares them. */
@@ -91,27 +91,27 @@ function checkOption(key: string, spec: OptionSpec<unknown>, v: unknown): void {
 }
 
 /** Checks a complete config: each option against TRAIN_OPTIONS, then the rules between options; messages name the option as the CLI spells it. */
-export function validateTrainConfig(c: TrainConfig): void {
-  const values = c as unknown as Record<string, unknown>;
-  if (!c.dataDir) fail('--data-dir is required: the aligned class-per-folder dataset to train on (dataDir in a config file or the library)');
+export function validateTrainConfig(config: TrainConfig): void {
+  const values = config as unknown as Record<string, unknown>;
+  if (!config.dataDir) fail('--data-dir is required: the aligned class-per-folder dataset to train on (dataDir in a config file or the library)');
   for (const k of TRAIN_OPTION_KEYS) checkOption(k, TRAIN_OPTIONS[k] as OptionSpec<unknown>, values[k]);
-  parsePrecision(c.precision, optionName('precision'));
+  parsePrecision(config.precision, optionName('precision'));
   const cores = os.availableParallelism();
-  parseDevice(c.device);
-  if (c.threads > cores) fail(`${optionName('threads')} is ${c.threads}, more than the ${cores} cores of this machine (more threads only wait on each other); use ${cores} or fewer, 0 for all cores`);
-  const need = stepMemoryBound(c.batchSize, c.imageSize!);
+  parseDevice(config.device);
+  if (config.threads > cores) fail(`${optionName('threads')} is ${config.threads}, more than the ${cores} cores of this machine (more threads only wait on each other); use ${cores} or fewer, 0 for all cores`);
+  const need = stepMemoryBound(config.batchSize, config.imageSize!);
   if (need > os.totalmem()) {
     const gb = (b: number) => (b / 2 ** 30).toFixed(b < 2 ** 31 ? 1 : 0);
-    fail(`${optionName('batchSize')} ${c.batchSize} does not fit in memory: a step of ${c.batchSize} images of ${c.imageSize} px needs more than ${gb(need)} GB, this machine has ${gb(os.totalmem())} GB; use a smaller batch (facenet's default is 90)`);
+    fail(`${optionName('batchSize')} ${config.batchSize} does not fit in memory: a step of ${config.batchSize} images of ${config.imageSize} px needs more than ${gb(need)} GB, this machine has ${gb(os.totalmem())} GB; use a smaller batch (facenet's default is 90)`);
   }
-  if (c.learningRate === 0) fail('--learning-rate must not be 0 (> 0: a fixed rate; -1: read --learning-rate-schedule-file)');
-  if (c.learningRate < 0 && !c.learningRateScheduleFile) {
+  if (config.learningRate === 0) fail('--learning-rate must not be 0 (> 0: a fixed rate; -1: read --learning-rate-schedule-file)');
+  if (config.learningRate < 0 && !config.learningRateScheduleFile) {
     fail('a negative learningRate means "read the schedule file", but learningRateScheduleFile (--learning-rate-schedule-file) is not set');
   }
-  if (Boolean(c.lfwDir) !== Boolean(c.lfwPairs)) fail('LFW evaluation needs both lfwDir (--lfw-dir, aligned LFW) and lfwPairs (--lfw-pairs, pairs.txt)');
-  if (c.loss === 'triplet' && c.batchSize % 3 !== 0) fail(`triplet loss needs a batchSize that is a multiple of 3 (anchor, positive, negative), got ${c.batchSize}`);
-  if (c.loss === 'triplet' && c.imagesPerPerson < 2) fail('triplet loss needs imagesPerPerson >= 2 (an anchor and a positive)');
-  if (c.loss === 'triplet' && c.validationSetSplitRatio > 0) {
+  if (Boolean(config.lfwDir) !== Boolean(config.lfwPairs)) fail('LFW evaluation needs both lfwDir (--lfw-dir, aligned LFW) and lfwPairs (--lfw-pairs, pairs.txt)');
+  if (config.loss === 'triplet' && config.batchSize % 3 !== 0) fail(`triplet loss needs a batchSize that is a multiple of 3 (anchor, positive, negative), got ${config.batchSize}`);
+  if (config.loss === 'triplet' && config.imagesPerPerson < 2) fail('triplet loss needs imagesPerPerson >= 2 (an anchor and a positive)');
+  if (config.loss === 'triplet' && config.validationSetSplitRatio > 0) {
     fail('a validation split measures classification of the training classes: it needs --loss softmax (facenet\'s train_tripletloss has none); use --lfw-dir to evaluate triplet training');
   }
 }

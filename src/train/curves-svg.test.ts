@@ -4,10 +4,10 @@ import { MetricHistory, Series } from './metric-history.js';
 import { niceTicks, renderCurvesSvg } from './curves-svg.js';
 
 test('a series stays within its point budget however long the run', () => {
-  const s = new Series(100);
-  for (let i = 0; i < 100_000; i++) s.push(i, i % 7);
-  assert.ok(s.length <= 101, `${s.length} points`);
-  const pts = s.points();
+  const series = new Series(100);
+  for (let i = 0; i < 100_000; i++) series.push(i, i % 7);
+  assert.ok(series.length <= 101, `${series.length} points`);
+  const pts = series.points();
   assert.ok(pts[0]!.x < 2000 && pts[pts.length - 1]!.x > 98_000);
   assert.ok(pts.every((p) => p.y >= 0 && p.y <= 6));
 });

@@ -36,14 +36,14 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function fmt(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1e4 || a < 1e-3 ? v.toExponential(1) : String(Number(v.toPrecision(4)));
+function formatTick(value: number): string {
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e4 || magnitude < 1e-3 ? value.toExponential(1) : String(Number(value.toPrecision(4)));
 }
 
 function panel(title: string, names: readonly string[], history: MetricHistory, top: number, yRange?: [number, number]): string {
-  const lines = names.map((n) => ({ name: n, pts: history.series.get(n)?.points() ?? [] })).filter((l) => l.pts.length > 0);
+  const lines = names.map((n) => ({ name: n, points: history.series.get(n)?.points() ?? [] })).filter((line) => line.points.length > 0);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
   const x0 = MARGIN.left;
@@ -54,7 +54,7 @@ function panel(title: string, names: readonly string[], history: MetricHistory, 
     parts.push(`<text x="${x0 + plotW / 2}" y="${y0 + plotH / 2}" text-anchor="middle" fill="#999">no data yet</text>`);
     return parts.join('\n');
   }
-  const all: Point[] = lines.flatMap((l) => l.pts);
+  const all: Point[] = lines.flatMap((line) => line.points);
   let xMin = Math.min(...all.map((p) => p.x));
   let xMax = Math.max(...all.map((p) => p.x));
   let [yMin, yMax] = yRange ?? [Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y))];
@@ -68,20 +68,20 @@ function panel(title: string, names: readonly string[], history: MetricHistory, 
   const sy = (y: number) => y0 + plotH - ((y - yMin) / (yMax - yMin)) * plotH;
   for (const t of niceTicks(yMin, yMax)) {
     parts.push(`<line x1="${x0}" x2="${x0 + plotW}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${x0 - 6}" y="${(sy(t) + 4).toFixed(1)}" font-size="11" text-anchor="end">${fmt(t)}</text>`);
+    parts.push(`<text x="${x0 - 6}" y="${(sy(t) + 4).toFixed(1)}" font-size="11" text-anchor="end">${formatTick(t)}</text>`);
   }
   for (const t of niceTicks(xMin, xMax)) {
-    parts.push(`<text x="${sx(t).toFixed(1)}" y="${y0 + plotH + 16}" font-size="11" text-anchor="middle">${fmt(t)}</text>`);
+    parts.push(`<text x="${sx(t).toFixed(1)}" y="${y0 + plotH + 16}" font-size="11" text-anchor="middle">${formatTick(t)}</text>`);
   }
   parts.push(`<text x="${x0 + plotW / 2}" y="${y0 + plotH + 30}" font-size="11" text-anchor="middle">step</text>`);
-  lines.forEach((l, i) => {
+  lines.forEach((line, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    const pts = l.pts.map((p) => `${sx(p.x).toFixed(1)},${sy(Math.min(yMax, Math.max(yMin, p.y))).toFixed(1)}`).join(' ');
-    if (l.pts.length === 1) parts.push(`<circle cx="${pts.split(',')[0]}" cy="${pts.split(',')[1]}" r="3" fill="${colour}"/>`);
-    else parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts}"/>`);
-    const ly = y0 + 12 + i * 16;
-    parts.push(`<line x1="${x0 + plotW + 10}" x2="${x0 + plotW + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="2"/>`);
-    parts.push(`<text x="${x0 + plotW + 32}" y="${ly}" font-size="11">${escapeXml(LABELS[l.name] ?? l.name)}</text>`);
+    const svgPoints = line.points.map((p) => `${sx(p.x).toFixed(1)},${sy(Math.min(yMax, Math.max(yMin, p.y))).toFixed(1)}`).join(' ');
+    if (line.points.length === 1) parts.push(`<circle cx="${svgPoints.split(',')[0]}" cy="${svgPoints.split(',')[1]}" r="3" fill="${colour}"/>`);
+    else parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${svgPoints}"/>`);
+    const legendY = y0 + 12 + i * 16;
+    parts.push(`<line x1="${x0 + plotW + 10}" x2="${x0 + plotW + 28}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${x0 + plotW + 32}" y="${legendY}" font-size="11">${escapeXml(LABELS[line.name] ?? line.name)}</text>`);
   });
   return parts.join('\n');
 }

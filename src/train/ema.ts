@@ -33,9 +33,9 @@ export class ExponentialMovingAverage {
   }
 
   update(numUpdates: number): void {
-    const d = emaDecay(this.decay, numUpdates);
+    const decay = emaDecay(this.decay, numUpdates);
     noGrad(() => {
-      for (const [name, p] of this.params) this.shadows.get(name)!.lerp_(p, 1 - d);
+      for (const [name, p] of this.params) this.shadows.get(name)!.lerp_(p, 1 - decay);
     });
   }
 
@@ -48,9 +48,9 @@ export class ExponentialMovingAverage {
   load(values: ReadonlyMap<string, Tensor>): void {
     noGrad(() => {
       for (const [name, shadow] of this.shadows) {
-        const v = values.get(name);
-        if (!v) throw new FacenetError('BAD_FILE', `checkpoint lacks the moving average of ${name}`);
-        shadow.copy_(v);
+        const saved = values.get(name);
+        if (!saved) throw new FacenetError('BAD_FILE', `checkpoint lacks the moving average of ${name}`);
+        shadow.copy_(saved);
       }
     });
   }

@@ -42,15 +42,15 @@ export async function validate(session: Session, signal: AbortSignal | undefined
   let loss = 0;
   let accuracy = 0;
   try {
-    await evaluating(session.tm, async () => {
+    await evaluating(session.trainingModel, async () => {
       while (!queue.exhausted && !signal?.aborted) {
         const { value: batch } = await queue.take();
         onFailures(batch.failures);
         if (batch.count === 0) continue;
-        const r = softmaxEvaluate(session.tm, session.config, batch);
+        const result = softmaxEvaluate(session.trainingModel, session.config, batch);
         images += batch.count;
-        loss += r.loss * batch.count;
-        accuracy += (r.accuracy ?? 0) * batch.count;
+        loss += result.loss * batch.count;
+        accuracy += (result.accuracy ?? 0) * batch.count;
       }
     });
   } finally {
@@ -62,5 +62,5 @@ export async function validate(session: Session, signal: AbortSignal | undefined
 
 /** The LFW check on the averaged weights; null when aborted. */
 export async function checkLfw(session: Session, signal: AbortSignal | undefined): Promise<LfwCheckResult | null> {
-  return evaluating(session.tm, () => session.lfw!.run(session.tm.model, signal));
+  return evaluating(session.trainingModel, () => session.lfw!.run(session.trainingModel.model, signal));
 }

@@ -40,7 +40,7 @@ export class LearningRatePolicy {
   rateAt(epoch: number, step: number): number {
     const base = this.baseRate(epoch);
     if (base <= 0) return base;
-    const c = this.config;
-    return staircaseDecay(base, c.learningRateDecayFactor, c.learningRateDecayEpochs, step / c.epochSize);
+    const config = this.config;
+    return staircaseDecay(base, config.learningRateDecayFactor, config.learningRateDecayEpochs, step / config.epochSize);
   }
 }

@@ -45,7 +45,7 @@ export class LfwCheck {
   /** Embeds and evaluates; null when the signal aborts it part way. */
   async run(model: InceptionResnetV1, signal?: AbortSignal): Promise<LfwCheckResult | null> {
     const started = performance.now();
-    const c = this.config;
+    const config = this.config;
     const size = model.config.inputSize;
     if (this.cache === null && this.set.images.length * size * size * 3 <= CACHE_LIMIT_BYTES) this.cache = new Map();
     const cache = this.cache;
@@ -57,17 +57,17 @@ export class LfwCheck {
       cache?.set(file, prepared);
       return prepared;
     };
-    const v = await evaluateOnLfw(model, this.set, {
-      batchSize: c.lfwBatchSize,
-      flip: c.lfwUseFlippedImages ? 'concat' : 'none',
+    const evaluation = await evaluateOnLfw(model, this.set, {
+      batchSize: config.lfwBatchSize,
+      flip: config.lfwUseFlippedImages ? 'concat' : 'none',
       fit: 'crop',
-      nrofFolds: c.lfwNrofFolds,
-      distanceMetric: c.lfwDistanceMetric,
-      subtractMean: c.lfwSubtractMean,
+      nrofFolds: config.lfwNrofFolds,
+      distanceMetric: config.lfwDistanceMetric,
+      subtractMean: config.lfwSubtractMean,
       decode,
       ...(signal ? { signal } : {}),
     });
-    if (v === null) return null;
-    return { ...summarizeLfw(v.report, v.skipped.length), seconds: (performance.now() - started) / 1000 };
+    if (evaluation === null) return null;
+    return { ...summarizeLfw(evaluation.report, evaluation.skipped.length), seconds: (performance.now() - started) / 1000 };
   }
 }

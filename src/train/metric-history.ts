@@ -62,20 +62,20 @@ export class MetricHistory {
   readonly series = new Map<string, Series>();
 
   /** Adds a metrics.jsonl record: step records feed the step curves, validation/lfw records theirs. */
-  add(r: MetricRecord): void {
-    const put = (name: string, v: unknown) => {
-      if (typeof v !== 'number') return;
-      let s = this.series.get(name);
-      if (!s) this.series.set(name, (s = new Series()));
-      s.push(r.step, v);
+  add(record: MetricRecord): void {
+    const put = (name: string, value: unknown) => {
+      if (typeof value !== 'number') return;
+      let series = this.series.get(name);
+      if (!series) this.series.set(name, (series = new Series()));
+      series.push(record.step, value);
     };
-    if (r.kind === 'step') {
-      for (const k of ['loss', 'crossEntropy', 'tripletLoss', 'centerLoss', 'prelogitsNorm', 'regularization', 'accuracy', 'lr']) put(k, r[k]);
-    } else if (r.kind === 'validation') {
-      put('val_loss', r['loss']);
-      put('val_accuracy', r['accuracy']);
-    } else if (r.kind === 'lfw') {
-      put('lfw_accuracy', r['accuracy']);
+    if (record.kind === 'step') {
+      for (const k of ['loss', 'crossEntropy', 'tripletLoss', 'centerLoss', 'prelogitsNorm', 'regularization', 'accuracy', 'lr']) put(k, record[k]);
+    } else if (record.kind === 'validation') {
+      put('val_loss', record['loss']);
+      put('val_accuracy', record['accuracy']);
+    } else if (record.kind === 'lfw') {
+      put('lfw_accuracy', record['accuracy']);
     }
   }
 }

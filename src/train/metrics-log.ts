@@ -52,8 +52,8 @@ export function parseLines(text: string): MetricRecord[] {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      const r = JSON.parse(line) as MetricRecord;
-      if (typeof r.step === 'number' && typeof r.kind === 'string') out.push(r);
+      const record = JSON.parse(line) as MetricRecord;
+      if (typeof record.step === 'number' && typeof record.kind === 'string') out.push(record);
     } catch {
       // partial line
     }

@@ -18,7 +18,7 @@ export interface TrainParallel {
   /** Rank 0 passes the run folder it made; the others get it. */
   shareRunDir(runDir: string | null): Promise<string>;
   /** Rank 0's weights everywhere; synchronised batch norm when asked; gradient averaging hooks. */
-  attach(tm: TrainingModel): void;
+  attach(trainingModel: TrainingModel): void;
   /** The first and count of this rank's samples of a global batch of `batchSize`. */
   shard(batchSize: number): { start: number; count: number };
   /** After backward, before the optimiser step: gradients become their means over the ranks. */
@@ -26,7 +26,7 @@ export interface TrainParallel {
   /** One small collective per step: any rank stopping stops all; any rank unable to train skips all. */
   agreeOnStep(stop: boolean, trainable: boolean): { stop: boolean; trainable: boolean };
   /** The step's loss, accuracy and terms averaged over the ranks. */
-  reduceResult(r: StepResult): StepResult;
+  reduceResult(result: StepResult): StepResult;
   /** Every rank waits (off the event loop) for rank 0's epoch-end evaluation and checkpoint. */
   barrier(): Promise<void>;
   /** Removes the hooks from the model (the group itself belongs to the caller). */

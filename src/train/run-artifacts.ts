@@ -16,7 +16,7 @@ import type { TripletRoundState } from './triplet-source.js';
 
 /** Writes the checkpoint (throws if it cannot; the previous one stays) and returns its path. */
 export async function saveCheckpoint(session: Session, round: TripletRoundState | null): Promise<string> {
-  const { config, state, tm: trainingModel } = session;
+  const { config, state, trainingModel } = session;
   state.tripletRound = round ? { round: round.round, position: round.position } : null;
   const tensors = checkpointTensors(trainingModel);
   if (round) tensors.set('triplets', { dtype: 'int32', shape: [round.triplets.length], data: round.triplets } as RawTensor);
@@ -40,7 +40,7 @@ export async function savePlot(session: Session): Promise<void> {
 
 /** model.safetensors from the moving-average weights (the trained ones when the EMA is off). */
 export async function exportModel(session: Session): Promise<string> {
-  const { config, state, tm: trainingModel } = session;
+  const { config, state, trainingModel } = session;
   const file = path.join(session.runDir, RUN_FILES.model);
   const lfw = state.lastLfw;
   const facts: ModelFacts = {

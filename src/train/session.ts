@@ -29,7 +29,7 @@ export interface Session {
   set: TrainingSet;
   lr: LearningRatePolicy;
   lfw: LfwCheck | null;
-  tm: TrainingModel;
+  trainingModel: TrainingModel;
   /** Null on the ranks of a data-parallel run that do not write (all but rank 0). */
   metrics: MetricsLog | null;
   history: MetricHistory;
@@ -54,9 +54,9 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
   if (checkpoint) {
     const saved = checkpoint.records['config'] as TrainConfig;
     for (const k of FROZEN_ON_RESUME) {
-      const v = partial[k];
-      if (v !== undefined && v !== null && v !== saved[k]) {
-        throw new FacenetError('BAD_ARGUMENT', `cannot change ${k} when resuming (the checkpoint was trained with ${JSON.stringify(saved[k])}, got ${JSON.stringify(v)})`);
+      const value = partial[k];
+      if (value !== undefined && value !== null && value !== saved[k]) {
+        throw new FacenetError('BAD_ARGUMENT', `cannot change ${k} when resuming (the checkpoint was trained with ${JSON.stringify(saved[k])}, got ${JSON.stringify(value)})`);
       }
     }
     config = resolveTrainConfig(saved, partial);
@@ -87,9 +87,9 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
       `--batch-size (batchSize) ${config.batchSize} is more than the ${set.paths.length} training images in ${config.dataDir}; use --batch-size ${set.paths.length} or fewer`,
     );
   }
-  const sha = classesSha256(set.classNames);
+  const classesSha = classesSha256(set.classNames);
   const state: LoopState = checkpoint ? (checkpoint.records['state'] as LoopState) : freshState();
-  if (checkpoint && checkpoint.records['classesSha256'] !== sha) {
+  if (checkpoint && checkpoint.records['classesSha256'] !== classesSha) {
     throw new FacenetError(
       'BAD_ARGUMENT',
       `the dataset ${config.dataDir} no longer has the classes the checkpoint was trained on (${checkpoint.records['numClasses']} classes then, ` +
@@ -122,21 +122,21 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
     }
   }
   const history = new MetricHistory();
-  for (const r of records) history.add(r);
+  for (const record of records) history.add(record);
 
   const previousThreads = getNumThreads();
   if (config.threads > 0) setNumThreads(config.threads);
   else if (parallel) setNumThreads(parallel.defaultThreads);
   else useAllCores();
-  let tm: TrainingModel;
+  let trainingModel: TrainingModel;
   try {
-    tm = await buildTrainingModel(config, {
+    trainingModel = await buildTrainingModel(config, {
       numClasses: set.classNames.length,
       resume: checkpoint?.tensors ?? null,
       optimizerState: checkpoint?.optimizerState ?? null,
       warn,
     });
-    parallel?.attach(tm);
+    parallel?.attach(trainingModel);
   } catch (err) {
     metrics?.close();
     setNumThreads(previousThreads);
@@ -152,17 +152,17 @@ export async function openSession(partial: Partial<TrainConfig>, options: TrainO
     set,
     lr,
     lfw,
-    tm,
+    trainingModel,
     metrics,
     history,
     state,
     resumedFromStep: checkpoint ? state.step : null,
     tripletRound,
-    classesSha256: sha,
+    classesSha256: classesSha,
     close() {
       metrics?.close();
       parallel?.detach();
-      disposeTrainingModel(tm);
+      disposeTrainingModel(trainingModel);
       setNumThreads(previousThreads);
       lock?.release();
     },

@@ -9,9 +9,9 @@ import { EpochOrder, mixSeed, STREAM } from '../data/sample-order.js';
 import type { LabelledImages } from '../data/training-set.js';
 import type { TrainConfig } from './config.js';
 
-export function loaderOptions(c: TrainConfig, root: string, augmentEnabled: boolean, groupSize = 1): BatchLoaderOptions {
+export function loaderOptions(config: TrainConfig, root: string, augmentEnabled: boolean, groupSize = 1): BatchLoaderOptions {
   return {
-    augment: { imageSize: c.imageSize!, randomCrop: c.randomCrop, randomFlip: c.randomFlip, randomRotate: c.randomRotate },
+    augment: { imageSize: config.imageSize!, randomCrop: config.randomCrop, randomFlip: config.randomFlip, randomRotate: config.randomRotate },
     augmentEnabled,
     datasetRoot: root,
     groupSize,
@@ -24,24 +24,24 @@ export class SoftmaxBatchSource {
 
   constructor(
     private readonly images: LabelledImages,
-    private readonly c: TrainConfig,
+    private readonly config: TrainConfig,
     root: string,
     startStep: number,
     /** Data-parallel: this rank's part of every global batch (default: all of it). */
-    private readonly part: { start: number; count: number } = { start: 0, count: c.batchSize },
+    private readonly part: { start: number; count: number } = { start: 0, count: config.batchSize },
   ) {
-    this.order = new EpochOrder(images.paths.length, c.seed);
-    const options = loaderOptions(c, root, true);
-    this.queue = new PrefetchQueue((step) => loadBatch(this.refs(step), options), c.prefetchBatches, startStep);
+    this.order = new EpochOrder(images.paths.length, config.seed);
+    const options = loaderOptions(config, root, true);
+    this.queue = new PrefetchQueue((step) => loadBatch(this.refs(step), options), config.prefetchBatches, startStep);
   }
 
   /** The samples of batch `step` (of this rank's part of it). */
   refs(step: number): SampleRef[] {
-    const b = this.c.batchSize;
+    const batchSize = this.config.batchSize;
     return Array.from({ length: this.part.count }, (_, i) => {
-      const g = step * b + this.part.start + i;
-      const index = this.order.at(g);
-      return { path: this.images.paths[index]!, label: this.images.labels[index]!, augmentSeed: mixSeed(this.c.seed, STREAM.augment, g) };
+      const sampleIndex = step * batchSize + this.part.start + i;
+      const index = this.order.at(sampleIndex);
+      return { path: this.images.paths[index]!, label: this.images.labels[index]!, augmentSeed: mixSeed(this.config.seed, STREAM.augment, sampleIndex) };
     });
   }
 
@@ -60,18 +60,18 @@ export class SoftmaxBatchSource {
 }
 
 /** Fixed batches over a list of images without augmentation (validation), decoded ahead. */
-export function plainBatches(images: LabelledImages, c: TrainConfig, root: string): PrefetchQueue<LoadedBatch> {
-  const b = c.batchSize;
-  const n = Math.ceil(images.paths.length / b);
-  const options = loaderOptions(c, root, false);
+export function plainBatches(images: LabelledImages, config: TrainConfig, root: string): PrefetchQueue<LoadedBatch> {
+  const batchSize = config.batchSize;
+  const batchCount = Math.ceil(images.paths.length / batchSize);
+  const options = loaderOptions(config, root, false);
   return new PrefetchQueue(
     (k) =>
       loadBatch(
-        images.paths.slice(k * b, (k + 1) * b).map((path, i) => ({ path, label: images.labels[k * b + i]!, augmentSeed: 0 })),
+        images.paths.slice(k * batchSize, (k + 1) * batchSize).map((path, i) => ({ path, label: images.labels[k * batchSize + i]!, augmentSeed: 0 })),
         options,
       ),
-    c.prefetchBatches,
+    config.prefetchBatches,
     0,
-    n,
+    batchCount,
   );
 }

@@ -57,18 +57,18 @@ function softmaxTerms(trainingModel: TrainingModel, config: TrainConfig, x: Tens
   if (config.prelogitsNormLossFactor > 0) total = total.add(norm.mul(config.prelogitsNormLossFactor));
   const center = trainingModel.centers ? trainingModel.centers.loss(out.prelogits, y) : null;
   if (center) total = total.add(center.mul(config.centerLossFactor));
-  const wd = weightDecay(trainingModel, config);
-  if (wd) total = total.add(wd);
+  const decayTerm = weightDecay(trainingModel, config);
+  if (decayTerm) total = total.add(decayTerm);
   return { total, ce, norm, center, scores, prelogits: out.prelogits };
 }
 
-function softmaxResult(t: SoftmaxTerms, y: Tensor): StepResult {
-  const loss = t.total.item();
-  const crossEntropy = t.ce.item();
-  const terms: Record<string, number> = { crossEntropy, prelogitsNorm: t.norm.item() };
-  if (t.total !== t.ce) terms['regularization'] = loss - crossEntropy; // only when some regulariser is on
-  if (t.center) terms['centerLoss'] = t.center.item();
-  return { loss, accuracy: batchAccuracy(t.scores, y), terms };
+function softmaxResult(computed: SoftmaxTerms, y: Tensor): StepResult {
+  const loss = computed.total.item();
+  const crossEntropy = computed.ce.item();
+  const terms: Record<string, number> = { crossEntropy, prelogitsNorm: computed.norm.item() };
+  if (computed.total !== computed.ce) terms['regularization'] = loss - crossEntropy; // only when some regulariser is on
+  if (computed.center) terms['centerLoss'] = computed.center.item();
+  return { loss, accuracy: batchAccuracy(computed.scores, y), terms };
 }
 
 /**
@@ -78,15 +78,15 @@ function softmaxResult(t: SoftmaxTerms, y: Tensor): StepResult {
 export function softmaxStep(trainingModel: TrainingModel, config: TrainConfig, batch: LoadedBatch, lr: number, afterBackward?: () => void): StepResult {
   return tidy(() => {
     const { x, y } = inputs(trainingModel, batch);
-    const t = softmaxTerms(trainingModel, config, x, y);
+    const computed = softmaxTerms(trainingModel, config, x, y);
     trainingModel.optimizer.lr = lr;
-    t.total.backward();
+    computed.total.backward();
     afterBackward?.();
     trainingModel.optimizer.step();
     trainingModel.optimizer.zeroGrad();
     // facenet's scatter_sub on the centers, with the features of this (pre-update) forward pass.
-    trainingModel.centers?.update(t.prelogits, y);
-    return softmaxResult(t, y);
+    trainingModel.centers?.update(computed.prelogits, y);
+    return softmaxResult(computed, y);
   });
 }
 
@@ -102,17 +102,17 @@ export function tripletStep(trainingModel: TrainingModel, config: TrainConfig, b
   return tidy(() => {
     const { x } = inputs(trainingModel, batch);
     const out = trainingModel.model.forwardAll(x);
-    const tl = tripletLoss(out.embeddings, config.alpha);
-    const wd = weightDecay(trainingModel, config);
-    const total = wd ? tl.add(wd) : tl;
+    const tripletTerm = tripletLoss(out.embeddings, config.alpha);
+    const decayTerm = weightDecay(trainingModel, config);
+    const total = decayTerm ? tripletTerm.add(decayTerm) : tripletTerm;
     trainingModel.optimizer.lr = lr;
     total.backward();
     trainingModel.optimizer.step();
     trainingModel.optimizer.zeroGrad();
     const loss = total.item();
-    const tripletValue = tl.item();
+    const tripletValue = tripletTerm.item();
     const terms: Record<string, number> = { tripletLoss: tripletValue };
-    if (wd) terms['regularization'] = loss - tripletValue;
+    if (decayTerm) terms['regularization'] = loss - tripletValue;
     return { loss, accuracy: null, terms };
   });
 }

@@ -17,7 +17,7 @@ before(async () => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const config = (dataDir: string, o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
+const config = (dataDir: string, overrides: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   dataDir,
   logsBaseDir: path.join(tmp, 'runs'),
   modelVariant: 'inception-resnet-v1-tiny',
@@ -27,7 +27,7 @@ const config = (dataDir: string, o: Partial<TrainConfig> = {}): Partial<TrainCon
   batchSize: 6,
   epochSize: 2,
   maxNrofEpochs: 1,
-  ...o,
+  ...overrides,
 });
 
 function copyOf(name: string): string {
@@ -52,11 +52,11 @@ test('corrupt images are skipped, counted and reported; training goes on', async
   const png = readFileSync(path.join(dir, 'person_002', 'person_002_0001.png'));
   writeFileSync(path.join(dir, 'person_002', 'person_002_0001.png'), png.subarray(0, 60));
   const warnings: string[] = [];
-  const s = await train(config(dir, { epochSize: 4 }), { onProgress: (e) => e.type === 'warning' && warnings.push(e.message) });
-  assert.equal(s.steps, 4);
-  assert.ok(s.skippedImages >= 2, `skipped ${s.skippedImages}`);
+  const summary = await train(config(dir, { epochSize: 4 }), { onProgress: (e) => e.type === 'warning' && warnings.push(e.message) });
+  assert.equal(summary.steps, 4);
+  assert.ok(summary.skippedImages >= 2, `skipped ${summary.skippedImages}`);
   assert.ok(warnings.some((w) => w.includes(bad)), warnings.join('\n'));
-  assert.ok(Number.isFinite(s.lastLoss));
+  assert.ok(Number.isFinite(summary.lastLoss));
 });
 
 test('a dataset folder that disappears mid-run: clear error naming it, and a checkpoint to resume from', async () => {

@@ -19,7 +19,7 @@ before(async () => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const config = (o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
+const config = (overrides: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   dataDir,
   logsBaseDir: path.join(tmp, 'runs'),
   modelVariant: 'inception-resnet-v1-tiny',
@@ -29,19 +29,19 @@ const config = (o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   batchSize: 6,
   epochSize: 3,
   maxNrofEpochs: 1,
-  ...o,
+  ...overrides,
 });
 const losses = (events: TrainEvent[]) => events.filter((e): e is StepEvent => e.type === 'step').map((e) => e.loss);
 
 test('triplet loss: selection rounds of people x images, and an exact resume inside a round', async () => {
   const triplet = config({ loss: 'triplet', peoplePerBatch: 3, imagesPerPerson: 3, alpha: 0.2, epochSize: 4, randomFlip: true });
   const a: TrainEvent[] = [];
-  const s = await train(triplet, { onProgress: (e) => a.push(e) });
+  const summary = await train(triplet, { onProgress: (e) => a.push(e) });
   const selections = a.filter((e) => e.type === 'selection');
   assert.ok(selections.length >= 1);
   const first = selections[0]!;
   assert.ok(first.type === 'selection' && first.report.sampled === 9 && first.report.pairs === 9 && first.report.triplets > 0);
-  assert.ok(s.steps >= 4 && losses(a).every(Number.isFinite));
+  assert.ok(summary.steps >= 4 && losses(a).every(Number.isFinite));
   const controller = new AbortController();
   const b: TrainEvent[] = [];
   const stopped = await train(triplet, { signal: controller.signal, onProgress: (e) => (b.push(e), e.type === 'step' && e.step === 2 && controller.abort()) });
@@ -52,7 +52,7 @@ test('triplet loss: selection rounds of people x images, and an exact resume ins
 
 test('softmax with ArcFace, center loss, prelogits norm, weight decay, a validation split and a schedule file', async () => {
   const events: TrainEvent[] = [];
-  const s = await train(
+  const summary = await train(
     config({
       head: 'arcface',
       centerLossFactor: 0.01,
@@ -72,7 +72,7 @@ test('softmax with ArcFace, center loss, prelogits norm, weight decay, a validat
   assert.ok(step.terms['regularization']! > 0);
   const val = events.find((e) => e.type === 'validation');
   assert.ok(val && val.type === 'validation' && val.images === 4 && val.accuracy >= 0 && val.accuracy <= 1);
-  assert.equal(s.stopReason, 'max-epochs');
+  assert.equal(summary.stopReason, 'max-epochs');
   const start = events.find((e) => e.type === 'start');
   assert.ok(start?.type === 'start' && start.images === 16 && start.valImages === 4);
 });
@@ -80,9 +80,9 @@ test('softmax with ArcFace, center loss, prelogits norm, weight decay, a validat
 test('a schedule rate of -1 stops training at that epoch; --max-minutes stops cleanly with a checkpoint and a model', async () => {
   const file = path.join(tmp, 'schedule.txt');
   writeFileSync(file, '# test\n0: 0.01\n2: -1\n');
-  const s = await train(config({ learningRate: -1, learningRateScheduleFile: file, epochSize: 2, maxNrofEpochs: 5, optimizer: 'MOM' }));
-  assert.equal(s.stopReason, 'schedule-end');
-  assert.equal(s.steps, 2);
+  const summary = await train(config({ learningRate: -1, learningRateScheduleFile: file, epochSize: 2, maxNrofEpochs: 5, optimizer: 'MOM' }));
+  assert.equal(summary.stopReason, 'schedule-end');
+  assert.equal(summary.steps, 2);
   const timed = await train(config({ maxMinutes: 1e-6, epochSize: 100, optimizer: 'RMSPROP' }));
   assert.equal(timed.stopReason, 'max-minutes');
   assert.equal(timed.steps, 1);
@@ -100,18 +100,18 @@ test('LFW during training: protocol figures in the events, metrics and plot; a p
   const pairs = path.join(tmp, 'pairs.txt');
   writeFileSync(pairs, lines.join('\n') + '\n');
   const events: TrainEvent[] = [];
-  const s = await train(config({ lfwDir, lfwPairs: pairs, lfwNrofFolds: 2, lfwMaxPairs: 8, maxNrofEpochs: 2, epochSize: 2 }), { onProgress: (e) => events.push(e) });
+  const summary = await train(config({ lfwDir, lfwPairs: pairs, lfwNrofFolds: 2, lfwMaxPairs: 8, maxNrofEpochs: 2, epochSize: 2 }), { onProgress: (e) => events.push(e) });
   const lfw = events.filter((e) => e.type === 'lfw');
   assert.equal(lfw.length, 2);
   assert.ok(lfw[0]!.type === 'lfw' && lfw[0]!.result.pairs === 8 && lfw[0]!.result.accuracy >= 0 && lfw[0]!.result.accuracy <= 1);
-  assert.ok(s.lfw && Number.isFinite(s.lfw.accuracy));
-  const records = parseLines(readFileSync(path.join(s.runDir, 'metrics.jsonl'), 'utf8'));
+  assert.ok(summary.lfw && Number.isFinite(summary.lfw.accuracy));
+  const records = parseLines(readFileSync(path.join(summary.runDir, 'metrics.jsonl'), 'utf8'));
   assert.equal(records.filter((r) => r.kind === 'lfw').length, 2);
-  assert.ok(readFileSync(path.join(s.runDir, 'curves.svg'), 'utf8').includes('LFW accuracy'));
+  assert.ok(readFileSync(path.join(summary.runDir, 'curves.svg'), 'utf8').includes('LFW accuracy'));
 
-  const tuned = await train(config({ pretrainedModel: s.modelFile!, epochSize: 1, runName: 'tuned' }));
+  const tuned = await train(config({ pretrainedModel: summary.modelFile!, epochSize: 1, runName: 'tuned' }));
   assert.equal(tuned.runDir, path.join(tmp, 'runs', 'tuned'));
   await assert.rejects(train(config({ runName: 'tuned' })), /already holds a run: continue it with --resume/);
   assert.equal(tuned.steps, 1);
-  await assert.rejects(train(config({ pretrainedModel: s.modelFile!, embeddingSize: 64 })), /--embedding-size 128/);
+  await assert.rejects(train(config({ pretrainedModel: summary.modelFile!, embeddingSize: 64 })), /--embedding-size 128/);
 });

@@ -23,7 +23,7 @@ before(async () => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Tiny network on 32 px images padded to 80 px, with every random part of the pipeline switched on. */
-const config = (o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
+const config = (overrides: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   dataDir,
   logsBaseDir: path.join(tmp, 'runs'),
   modelVariant: 'inception-resnet-v1-tiny',
@@ -37,7 +37,7 @@ const config = (o: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
   randomFlip: true,
   randomRotate: true,
   keepProbability: 0.8,
-  ...o,
+  ...overrides,
 });
 
 function record(events: TrainEvent[], extra?: (e: TrainEvent) => void) {
@@ -77,9 +77,9 @@ test('the same seed, data and threads give the same losses for 20 steps; memory 
 
 test('the run folder: resolved config, metrics, checkpoint, plot and a model that loadFaceModel and the Embedder use', async () => {
   const dir = referenceRun;
-  const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig;
-  assert.equal(cfg.batchSize, 6);
-  assert.equal(cfg.optimizer, 'ADAGRAD');
+  const savedConfig = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig;
+  assert.equal(savedConfig.batchSize, 6);
+  assert.equal(savedConfig.optimizer, 'ADAGRAD');
   const records = parseLines(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'));
   const stepRecords = records.filter((r) => r.kind === 'step');
   assert.equal(stepRecords.length, 20);

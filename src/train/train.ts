@@ -25,7 +25,7 @@ export async function train(config: Partial<TrainConfig>, options: TrainOptions 
       classes: session.set.classNames.length,
       images: session.set.paths.length,
       valImages: session.set.val.paths.length,
-      parameters: session.tm.model.parameterCount(),
+      parameters: session.trainingModel.model.parameterCount(),
     });
     return await trainer.run();
   } finally {

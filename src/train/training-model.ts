@@ -30,16 +30,16 @@ export interface TrainingModel {
   decayed: Tensor[];
 }
 
-export function modelConfigFor(c: TrainConfig): Partial<InceptionResnetV1Config> {
+export function modelConfigFor(config: TrainConfig): Partial<InceptionResnetV1Config> {
   return {
-    variant: c.modelVariant,
-    inputSize: c.imageSize!,
-    embeddingSize: c.embeddingSize,
-    keepProbability: c.keepProbability,
+    variant: config.modelVariant,
+    inputSize: config.imageSize!,
+    embeddingSize: config.embeddingSize,
+    keepProbability: config.keepProbability,
     numClasses: null,
-    standardization: c.useFixedImageStandardization ? 'fixed' : 'prewhiten',
+    standardization: config.useFixedImageStandardization ? 'fixed' : 'prewhiten',
     // TF's batch-norm decay d is torch's momentum 1 - d (facenet: 0.995).
-    bnMomentum: 1 - c.batchNormDecay,
+    bnMomentum: 1 - config.batchNormDecay,
   };
 }
 
@@ -58,11 +58,11 @@ async function loadPretrained(model: InceptionResnetV1, name: string, warn: (m: 
     for (const [k, t] of source.model.stateDict()) if (!k.startsWith('logits.')) weights.set(k, t);
     const report = loadStateDict(model, weights, { strict: false, source: `pretrained model ${name}` });
     if (report.missing.length > 0 || report.mismatched.length > 0 || report.unexpected.length > 0) {
-      const s = source.model.config;
+      const sourceConfig = source.model.config;
       throw new FacenetError(
         'SHAPE_MISMATCH',
-        `${describeProblems(report, `pretrained model ${name}`)} It is ${s.variant} with ${s.embeddingSize}-D embeddings: ` +
-          `pass --model-variant ${s.variant} --embedding-size ${s.embeddingSize} to fine-tune it.`,
+        `${describeProblems(report, `pretrained model ${name}`)} It is ${sourceConfig.variant} with ${sourceConfig.embeddingSize}-D embeddings: ` +
+          `pass --model-variant ${sourceConfig.variant} --embedding-size ${sourceConfig.embeddingSize} to fine-tune it.`,
       );
     }
     if (source.model.config.standardization !== model.config.standardization) {
@@ -90,37 +90,37 @@ export interface BuildOptions {
   warn: (message: string) => void;
 }
 
-export async function buildTrainingModel(c: TrainConfig, o: BuildOptions): Promise<TrainingModel> {
-  manualSeed(c.seed); // initial weights are part of what the seed fixes
-  const model = new InceptionResnetV1(modelConfigFor(c)).initLikeFacenet();
-  const head = c.loss === 'softmax' ? createHead(c.head, c.embeddingSize, o.numClasses, { scale: c.arcfaceScale, margin: c.arcfaceMargin }) : null;
+export async function buildTrainingModel(config: TrainConfig, options: BuildOptions): Promise<TrainingModel> {
+  manualSeed(config.seed); // initial weights are part of what the seed fixes
+  const model = new InceptionResnetV1(modelConfigFor(config)).initLikeFacenet();
+  const head = config.loss === 'softmax' ? createHead(config.head, config.embeddingSize, options.numClasses, { scale: config.arcfaceScale, margin: config.arcfaceMargin }) : null;
   const disposeAll = () => {
     model.dispose();
     head?.dispose();
   };
   try {
-    if (c.pretrainedModel && !o.resume) await loadPretrained(model, c.pretrainedModel, o.warn);
-    if (o.resume) {
-      loadStateDict(model, withPrefix(o.resume, 'model.'), { source: 'checkpoint (model)' });
-      if (head) loadStateDict(head, withPrefix(o.resume, 'head.'), { source: 'checkpoint (classifier head)' });
+    if (config.pretrainedModel && !options.resume) await loadPretrained(model, config.pretrainedModel, options.warn);
+    if (options.resume) {
+      loadStateDict(model, withPrefix(options.resume, 'model.'), { source: 'checkpoint (model)' });
+      if (head) loadStateDict(head, withPrefix(options.resume, 'head.'), { source: 'checkpoint (classifier head)' });
     }
-    if (c.channelsLast) model.setMemoryFormat('channels_last');
+    if (config.channelsLast) model.setMemoryFormat('channels_last');
     // parameters stay float32 (the master weights) whatever the precision; see setPrecision
-    model.setPrecision(resolvePrecision(c.precision).precision);
+    model.setPrecision(resolvePrecision(config.precision).precision);
     const params = new Map<string, Tensor>();
     for (const [k, t] of model.namedParameters()) params.set(`model.${k}`, t);
     if (head) for (const [k, t] of head.namedParameters()) params.set(`head.${k}`, t);
-    const optimizer = createFacenetOptimizer(c.optimizer, [...params.values()], Math.abs(c.learningRate));
-    if (o.optimizerState) optimizer.loadState(o.optimizerState);
-    const ema = c.movingAverageDecay > 0 ? new ExponentialMovingAverage(params, c.movingAverageDecay) : null;
-    const centers = c.loss === 'softmax' && c.centerLossFactor > 0 ? new CenterLoss(o.numClasses, c.embeddingSize, c.centerLossAlfa) : null;
-    if (o.resume) {
+    const optimizer = createFacenetOptimizer(config.optimizer, [...params.values()], Math.abs(config.learningRate));
+    if (options.optimizerState) optimizer.loadState(options.optimizerState);
+    const ema = config.movingAverageDecay > 0 ? new ExponentialMovingAverage(params, config.movingAverageDecay) : null;
+    const centers = config.loss === 'softmax' && config.centerLossFactor > 0 ? new CenterLoss(options.numClasses, config.embeddingSize, config.centerLossAlfa) : null;
+    if (options.resume) {
       if (ema) {
-        const saved = toTensorMap(withPrefix(o.resume, 'ema.'));
+        const saved = toTensorMap(withPrefix(options.resume, 'ema.'));
         ema.load(saved);
         for (const t of saved.values()) t.dispose();
       }
-      const savedCenters = o.resume.get('centers');
+      const savedCenters = options.resume.get('centers');
       if (centers && savedCenters) {
         const [t] = toTensorMap(new Map([['c', savedCenters]])).values();
         centers.load(t!);
@@ -138,22 +138,22 @@ export async function buildTrainingModel(c: TrainConfig, o: BuildOptions): Promi
 }
 
 /** Everything tensor-valued a checkpoint holds, as raw copies. */
-export function checkpointTensors(tm: TrainingModel): Map<string, RawTensor> {
+export function checkpointTensors(trainingModel: TrainingModel): Map<string, RawTensor> {
   // tidy frees the contiguous copies tensorToRaw makes of channels_last weights.
   return tidy(() => {
     const out = new Map<string, RawTensor>();
-    for (const [k, t] of tm.model.stateDict()) out.set(`model.${k}`, tensorToRaw(t));
-    if (tm.head) for (const [k, t] of tm.head.stateDict()) out.set(`head.${k}`, tensorToRaw(t));
-    if (tm.ema) for (const [k, t] of tm.ema.averages) out.set(`ema.${k}`, tensorToRaw(t));
-    if (tm.centers) out.set('centers', tensorToRaw(tm.centers.centers));
+    for (const [k, t] of trainingModel.model.stateDict()) out.set(`model.${k}`, tensorToRaw(t));
+    if (trainingModel.head) for (const [k, t] of trainingModel.head.stateDict()) out.set(`head.${k}`, tensorToRaw(t));
+    if (trainingModel.ema) for (const [k, t] of trainingModel.ema.averages) out.set(`ema.${k}`, tensorToRaw(t));
+    if (trainingModel.centers) out.set('centers', tensorToRaw(trainingModel.centers.centers));
     return out;
   });
 }
 
-export function disposeTrainingModel(tm: TrainingModel): void {
-  tm.optimizer.dispose();
-  tm.ema?.dispose();
-  tm.centers?.dispose();
-  tm.head?.dispose();
-  tm.model.dispose();
+export function disposeTrainingModel(trainingModel: TrainingModel): void {
+  trainingModel.optimizer.dispose();
+  trainingModel.ema?.dispose();
+  trainingModel.centers?.dispose();
+  trainingModel.head?.dispose();
+  trainingModel.model.dispose();
 }

@@ -46,8 +46,8 @@ export class TripletBatchSource {
 
   constructor(
     private readonly set: TrainingSet,
-    private readonly c: TrainConfig,
-    private readonly tm: TrainingModel,
+    private readonly config: TrainConfig,
+    private readonly trainingModel: TrainingModel,
     saved: TripletRoundState | null,
   ) {
     this.nextRound = saved ? saved.round + 1 : 0;
@@ -55,23 +55,23 @@ export class TripletBatchSource {
   }
 
   private get perBatch(): number {
-    return this.c.batchSize / 3;
+    return this.config.batchSize / 3;
   }
 
-  private startRound(s: TripletRoundState): void {
-    const batches = Math.ceil(s.triplets.length / 3 / this.perBatch);
-    const options = loaderOptions(this.c, this.set.root, true, 3);
-    const queue = new PrefetchQueue((k) => loadBatch(this.refs(s, k), options), this.c.prefetchBatches, s.position, batches);
-    this.current = { ...s, queue, batches };
+  private startRound(roundState: TripletRoundState): void {
+    const batches = Math.ceil(roundState.triplets.length / 3 / this.perBatch);
+    const options = loaderOptions(this.config, this.set.root, true, 3);
+    const queue = new PrefetchQueue((k) => loadBatch(this.refs(roundState, k), options), this.config.prefetchBatches, roundState.position, batches);
+    this.current = { ...roundState, queue, batches };
   }
 
-  private refs(s: TripletRoundState, k: number): SampleRef[] {
+  private refs(roundState: TripletRoundState, k: number): SampleRef[] {
     const from = k * this.perBatch * 3;
-    const to = Math.min(s.triplets.length, from + this.perBatch * 3);
+    const to = Math.min(roundState.triplets.length, from + this.perBatch * 3);
     const out: SampleRef[] = [];
     for (let j = from; j < to; j++) {
-      const index = s.triplets[j]!;
-      out.push({ path: this.set.paths[index]!, label: this.set.labels[index]!, augmentSeed: mixSeed(this.c.seed, STREAM.tripletAugment, s.round, j) });
+      const index = roundState.triplets[j]!;
+      out.push({ path: this.set.paths[index]!, label: this.set.labels[index]!, augmentSeed: mixSeed(this.config.seed, STREAM.tripletAugment, roundState.round, j) });
     }
     return out;
   }
@@ -80,34 +80,34 @@ export class TripletBatchSource {
   private async selectRound(signal?: AbortSignal): Promise<boolean> {
     const started = performance.now();
     const round = this.nextRound;
-    const c = this.c;
-    const sample = samplePeople(this.set.classImages, c.peoplePerBatch, c.imagesPerPerson, new Rng(mixSeed(c.seed, STREAM.people, round)));
+    const config = this.config;
+    const sample = samplePeople(this.set.classImages, config.peoplePerBatch, config.imagesPerPerson, new Rng(mixSeed(config.seed, STREAM.people, round)));
     const refs: SampleRef[] = sample.images.map((index, i) => ({
       path: this.set.paths[index]!,
       label: this.set.labels[index]!,
-      augmentSeed: mixSeed(c.seed, STREAM.embedAugment, round, i),
+      augmentSeed: mixSeed(config.seed, STREAM.embedAugment, round, i),
     }));
-    const options = loaderOptions(c, this.set.root, true);
-    const chunks = Math.ceil(refs.length / c.batchSize);
-    const queue = new PrefetchQueue((k) => loadBatch(refs.slice(k * c.batchSize, (k + 1) * c.batchSize), options), c.prefetchBatches, 0, chunks);
-    const dim = c.embeddingSize;
+    const options = loaderOptions(config, this.set.root, true);
+    const chunks = Math.ceil(refs.length / config.batchSize);
+    const queue = new PrefetchQueue((k) => loadBatch(refs.slice(k * config.batchSize, (k + 1) * config.batchSize), options), config.prefetchBatches, 0, chunks);
+    const dim = config.embeddingSize;
     const kept: number[] = [];
     const parts: Float32Array[] = [];
-    manualSeed(mixSeed(c.seed, STREAM.dropout, round, 1));
-    this.tm.model.train();
+    manualSeed(mixSeed(config.seed, STREAM.dropout, round, 1));
+    this.trainingModel.model.train();
     for (let k = 0; k < chunks; k++) {
       const { value: batch } = await queue.take();
       if (signal?.aborted) {
         queue.close();
         return false;
       }
-      for (const i of batch.kept) kept.push(k * c.batchSize + i);
-      if (batch.count > 1) parts.push(embedBatch(this.tm, c, batch));
+      for (const i of batch.kept) kept.push(k * config.batchSize + i);
+      if (batch.count > 1) parts.push(embedBatch(this.trainingModel, config, batch));
       else if (batch.count === 1) {
         // Batch norm cannot use batch statistics of a single image: embed it with the running ones.
-        this.tm.model.eval();
-        parts.push(embedBatch(this.tm, c, batch));
-        this.tm.model.train();
+        this.trainingModel.model.eval();
+        parts.push(embedBatch(this.trainingModel, config, batch));
+        this.trainingModel.model.train();
       }
     }
     const embeddings = new Float32Array(kept.length * dim);
@@ -121,7 +121,7 @@ export class TripletBatchSource {
     sample.numPerClass.forEach((n, ci) => classOf.push(...new Array<number>(n).fill(ci)));
     const numPerClass = new Array<number>(sample.numPerClass.length).fill(0);
     for (const i of kept) numPerClass[classOf[i]!]!++;
-    const selection = selectTriplets(embeddings, dim, numPerClass, c.alpha, new Rng(mixSeed(c.seed, STREAM.selection, round)));
+    const selection = selectTriplets(embeddings, dim, numPerClass, config.alpha, new Rng(mixSeed(config.seed, STREAM.selection, round)));
     const triplets = Int32Array.from(selection.triplets, (local) => sample.images[kept[local]!]!);
     this.nextRound = round + 1;
     this.startRound({ round, position: 0, triplets });
@@ -143,7 +143,7 @@ export class TripletBatchSource {
       if (empty >= 10) {
         throw new FacenetError(
           'BAD_ARGUMENT',
-          `no triplets were selected in 10 rounds in a row (every negative is farther than its positive + alpha ${this.c.alpha}); the model separates these classes already, or the dataset has too few images per class`,
+          `no triplets were selected in 10 rounds in a row (every negative is farther than its positive + alpha ${this.config.alpha}); the model separates these classes already, or the dataset has too few images per class`,
         );
       }
       if (!(await this.selectRound(signal))) return null;
