@@ -3,7 +3,6 @@
  * Each file is checked (onnx-check.ts) before it is written, and written atomically.
  */
 import path from 'node:path';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { loadFaceModel, type LoadFaceModelOptions } from '../models/registry.js';
 import { loadMtcnnNets, type LoadMtcnnOptions, type MtcnnNetName } from '../models/mtcnn/index.js';
 import { resolveConfig } from '../models/inception-resnet-v1/config.js';
@@ -12,6 +11,7 @@ import type { Precision } from './precision.js';
 import { exportInceptionResnetV1 } from './inception-resnet-v1.js';
 import { exportMtcnnNet } from './mtcnn.js';
 import { checkOnnxModel } from './onnx-check.js';
+import { writeFileAtomic } from '../io/fs-util.js';
 
 export interface ExportFileOptions {
   opset?: number;
@@ -30,9 +30,7 @@ export interface WrittenFile {
 async function writeChecked(model: OnnxModel, file: string): Promise<WrittenFile> {
   checkOnnxModel(model, file);
   const bytes = encodeModel(model);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file + '.tmp', bytes);
-  await rename(file + '.tmp', file);
+  await writeFileAtomic(path.resolve(file), bytes, { mkdir: true });
   return { file, bytes: bytes.length, nodes: model.graph?.node?.length ?? 0 };
 }
 
