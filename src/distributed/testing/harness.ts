@@ -30,6 +30,7 @@ export async function freePort(): Promise<number> {
 
 export interface TrainJob {
   config: Partial<TrainConfig>;
+  /** Per-rank config changes (to test the agreement check). */
   configByRank?: Record<string, Partial<TrainConfig>>;
   syncBatchNorm?: boolean;
   resume?: string;

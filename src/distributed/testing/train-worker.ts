@@ -7,21 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { exitWithLauncher } from '../launcher.js';
 import { trainDataParallel } from '../train-parallel.js';
-import type { TrainConfig } from '../../train/config.js';
-
-interface Job {
-  config: Partial<TrainConfig>;
-  /** Per-rank config changes (to test the agreement check). */
-  configByRank?: Record<string, Partial<TrainConfig>>;
-  syncBatchNorm?: boolean;
-  resume?: string;
-  out: string;
-  timeoutMs?: number;
-  connectTimeoutMs?: number;
-}
+import type { TrainJob } from './harness.js';
 
 exitWithLauncher();
-const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Job;
+const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as TrainJob;
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 const losses: number[] = [];
