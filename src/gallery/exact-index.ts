@@ -51,6 +51,10 @@ export class ExactIndex {
   has(faceId: number): boolean {
     return this.rowOf.has(faceId);
   }
+  /** The row holding a face, or -1. */
+  rowOfFace(faceId: number): number {
+    return this.rowOf.get(faceId) ?? -1;
+  }
   faceIdAt(row: number): number {
     return this.faceIdOf[row]!;
   }
@@ -142,6 +146,24 @@ export class ExactIndex {
       t.dispose();
     });
     return out;
+  }
+
+  /**
+   * Exact cosine similarities of one query (unit row `queries[qOffset .. qOffset + dim)`) with the
+   * given rows: from the fp32 copy of a bf16 matrix, else one gather and product in the engine.
+   */
+  scoreRows(rows: Int32Array, queries: Float32Array, qOffset: number): Float32Array {
+    if (rows.length === 0) return new Float32Array(0);
+    if (this.exact) return Float32Array.from(rows, (r) => this.exact!.dot(r, queries, qOffset));
+    const index = tensor(BigInt64Array.from(rows, (r) => BigInt(r)), [rows.length]);
+    const q = tensor(queries.slice(qOffset, qOffset + this.dim), [this.dim]);
+    const picked = this.buf!.indexSelect(0, index);
+    const s = picked.matmul(q);
+    try {
+      return (s.data() as Float32Array).slice();
+    } finally {
+      for (const t of [index, q, picked, s]) t.dispose();
+    }
   }
 
   /** All rows as float32, in row order, in chunks (export). */

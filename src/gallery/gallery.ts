@@ -5,6 +5,8 @@
  */
 import { FacenetError } from '../errors.js';
 import { ExactIndex, type MatrixPrecision } from './exact-index.js';
+import { AnnIndex, type AnnSettings } from './ann-index.js';
+import { annFileExists, loadAnnFile, removeAnnFile, saveAnnFile } from './ann-file.js';
 import { bestPerSubject } from './rank.js';
 import { thresholdForFar } from './far-threshold.js';
 import { distanceFromSimilarity, unitCopy } from './vectors.js';
@@ -26,6 +28,21 @@ export interface GalleryOptions {
    * the snapshot and replays the change log after it.
    */
   snapshotMinRows?: number;
+  /**
+   * The ANN index (usearch HNSW, optional package). Default: use the one saved beside an SQLite
+   * gallery (by `buildAnnIndex` / `facenet gallery index`) when there is one. true or settings:
+   * also build one at open when none fits (PostgreSQL galleries keep theirs in memory only).
+   * false: exact scans only.
+   */
+  ann?: boolean | AnnSettings;
+}
+
+/** What identify searches with. */
+export interface AnnStatus {
+  faces: number;
+  settings: Required<AnnSettings>;
+  /** Where it is saved, or null (in memory only). */
+  file: string | null;
 }
 
 /** An image, or an embedding already computed by the gallery's model. */
@@ -89,6 +106,8 @@ export class Gallery {
   private queue: Promise<unknown> = Promise.resolve();
   private source: FaceSource | null = null;
   private centroidIndex: ExactIndex | null = null;
+  private ann: AnnIndex | null = null;
+  private annChanged = false;
   private closed = false;
   private changed = false;
   private snapshotMinRows = 20000;
@@ -121,6 +140,7 @@ export class Gallery {
       loading = false;
       for (const c of pending) await gallery.apply(c);
       await gallery.catchUp(); // after a snapshot: the log since it
+      if (options.ann !== false) await gallery.openAnn(options.ann);
       return gallery;
     } catch (e) {
       index.dispose();
@@ -161,11 +181,15 @@ export class Gallery {
       } else if (c.kind === 'removeSubject') {
         const rows: number[] = [];
         for (let r = 0; r < this.index.size; r++) if (this.index.subjectAt(r) === c.subjectId) rows.push(this.index.faceIdAt(r));
-        for (const id of rows) this.index.remove(id);
+        for (const id of rows) {
+          this.index.remove(id);
+          this.removeFromAnn(id);
+        }
         this.names.delete(c.subjectId);
         this.centroidIndex = null;
         this.changed = true;
       } else if (this.index.remove(c.faceId)) {
+        this.removeFromAnn(c.faceId);
         this.centroidIndex = null;
         this.changed = true;
       }
@@ -175,8 +199,101 @@ export class Gallery {
   private addRows(rows: StoredRows): void {
     if (rows.faceIds.length === 0) return;
     this.index.add(rows.faceIds, rows.subjectIds, rows.embeddings);
+    if (this.ann) {
+      this.ann.add(rows.faceIds, rows.embeddings);
+      this.annChanged = true;
+    }
     this.centroidIndex = null;
     this.changed = true;
+  }
+
+  private removeFromAnn(faceId: number): void {
+    if (!this.ann) return;
+    this.ann.remove(faceId);
+    this.annChanged = true;
+  }
+
+  /** The identity an ANN file must carry to belong to this gallery. */
+  private get annIdentity(): string {
+    return `${this.info.modelId}|${this.info.createdAt}`;
+  }
+
+  /** At open: the saved index brought up to date, else (when asked) a new one. */
+  private async openAnn(wanted: true | AnnSettings | undefined): Promise<void> {
+    const base = this.store.sidecarBase;
+    const settings = typeof wanted === 'object' ? wanted : undefined;
+    const saved = base && annFileExists(base) ? await loadAnnFile(base, this.annIdentity, this.info.dim, settings) : null;
+    if (saved) {
+      const r = saved.reconcile(this.index.size, (row) => this.index.faceIdAt(row), (rows) => this.index.rowsOf(rows));
+      this.ann = saved;
+      this.annChanged = r.added + r.removed > 0;
+      return;
+    }
+    if (wanted !== undefined) await this.buildAnn(settings ?? {});
+  }
+
+  /** False when `signal` stopped it (nothing attached). */
+  private async buildAnn(settings: AnnSettings, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<boolean> {
+    const ann = await AnnIndex.create(this.info.dim, settings);
+    try {
+      // In slices, so progress can be shown and an abort honoured between them.
+      const slice = 8192;
+      for (let start = 0; start < this.index.size; start += slice) {
+        if (signal?.aborted) {
+          ann.dispose();
+          return false;
+        }
+        const rows = Array.from({ length: Math.min(slice, this.index.size - start) }, (_, i) => start + i);
+        ann.add(rows.map((r) => this.index.faceIdAt(r)), this.index.rowsOf(rows));
+        onProgress?.(start + rows.length, this.index.size);
+      }
+    } catch (e) {
+      ann.dispose();
+      throw e;
+    }
+    this.ann?.dispose();
+    this.ann = ann;
+    this.annChanged = true;
+    return true;
+  }
+
+  /** The ANN index identify uses, or null (exact scans). */
+  get annStatus(): AnnStatus | null {
+    if (!this.ann) return null;
+    return { faces: this.ann.size, settings: this.ann.settings, file: this.store.sidecarBase ? `${this.store.sidecarBase}.ann` : null };
+  }
+
+  /**
+   * Builds an ANN index over every face (replacing any), and saves it beside an SQLite gallery at
+   * once, so that later opens use it. identify then proposes candidates from it and re-scores them
+   * exactly; `exact: true` still scans everything. Null when `signal` stopped it (nothing changed).
+   */
+  async buildAnnIndex(settings: AnnSettings = {}, options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<AnnStatus | null> {
+    return this.run(async () => {
+      await this.catchUp();
+      if (!(await this.buildAnn(settings, options.onProgress, options.signal))) return null;
+      this.saveAnn();
+      return this.annStatus!;
+    });
+  }
+
+  /** Drops the ANN index and its saved files; identify scans exactly again. */
+  async dropAnnIndex(): Promise<boolean> {
+    return this.run(() => {
+      const base = this.store.sidecarBase;
+      const had = this.ann !== null || (base !== undefined && annFileExists(base));
+      this.ann?.dispose();
+      this.ann = null;
+      if (base) removeAnnFile(base);
+      return had;
+    });
+  }
+
+  private saveAnn(): void {
+    const base = this.store.sidecarBase;
+    if (!this.ann || !base) return;
+    saveAnnFile(base, this.ann, this.annIdentity);
+    this.annChanged = false;
   }
 
   private async catchUp(): Promise<void> {
@@ -276,7 +393,7 @@ export class Gallery {
     queries.forEach((q, i) => flat.set(unitCopy(q, dim, `identify query ${i}`), i * dim));
     return this.run(async () => {
       await this.catchUp();
-      const ranked = aggregate === 'centroid' ? this.searchCentroids(flat, k) : this.searchBest(flat, k);
+      const ranked = aggregate === 'centroid' ? this.searchCentroids(flat, k) : this.ann && !options.exact ? this.searchBestAnn(this.ann, flat, k) : this.searchBest(flat, k);
       return ranked.map((hits) => {
         const matches: FaceMatch[] = hits.map((h) => ({ subject: this.names.get(h.subjectId) ?? `#${h.subjectId}`, faceId: h.faceId, distance: distanceFromSimilarity(h.similarity), similarity: h.similarity }));
         const best = matches[0];
@@ -303,6 +420,32 @@ export class Gallery {
       });
       todo = again;
       kf = Math.min(this.index.size, kf * 4);
+    }
+    return out;
+  }
+
+  /**
+   * Best face per subject from the ANN index's candidates, re-scored exactly: widens the
+   * candidate count until k subjects are among them or every face was a candidate.
+   */
+  private searchBestAnn(ann: AnnIndex, flat: Float32Array, k: number): { subjectId: number; faceId: string; similarity: number }[][] {
+    const dim = this.info.dim;
+    const q = flat.length / dim;
+    const out: { subjectId: number; faceId: string; similarity: number }[][] = [];
+    for (let qi = 0; qi < q; qi++) {
+      let kf = Math.min(ann.size, k * 4 + 16);
+      for (;;) {
+        const [ids] = ann.search(flat.subarray(qi * dim, (qi + 1) * dim), kf);
+        const rows = Int32Array.from(ids!, (id) => this.index.rowOfFace(id)).filter((r) => r >= 0);
+        const sims = this.index.scoreRows(rows, flat, qi * dim);
+        const order = Array.from(rows.keys()).sort((a, b) => sims[b]! - sims[a]!);
+        const r = bestPerSubject(Int32Array.from(order, (i) => rows[i]!), Float32Array.from(order, (i) => sims[i]!), (row) => this.index.subjectAt(row), k, kf >= ann.size ? rows.length : Infinity);
+        if (r.complete) {
+          out.push(r.hits.map((h) => ({ subjectId: h.subjectId, faceId: String(this.index.faceIdAt(h.row)), similarity: h.similarity })));
+          break;
+        }
+        kf = Math.min(ann.size, kf * 4);
+      }
     }
     return out;
   }
@@ -469,6 +612,13 @@ export class Gallery {
     } catch {
       // a snapshot is an optimisation: failing to write one loses nothing
     }
+    try {
+      if (this.annChanged) this.saveAnn();
+    } catch {
+      // nor is the ANN file: the next open reconciles an older one, or searches exactly
+    }
+    this.ann?.dispose();
+    this.ann = null;
     this.index.dispose();
     this.centroidIndex?.dispose();
     this.centroidIndex = null;

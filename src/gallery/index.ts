@@ -1,4 +1,4 @@
-/** The face gallery: the public surface (see /work/notes/GALLERY-CONTRACT.md for the agreed shapes). */
+/** The face gallery: the public surface (the README's "Face gallery" section documents it). */
 export {
   Gallery,
   type GalleryOptions,
@@ -10,7 +10,9 @@ export {
   type ImageEnrollOptions,
   type FaceIdentification,
   type Verification,
+  type AnnStatus,
 } from './gallery.js';
+export { ANN_DEFAULTS, type AnnSettings, type AnnQuantization } from './ann-index.js';
 export { createGallery, openGallery, isPostgresUrl, resolveGalleryLocation, type OpenGalleryOptions } from './open.js';
 export { readGalleryLink, writeGalleryLink } from './link-file.js';
 export { validateSubjectName, MAX_SUBJECT_NAME } from './subject-name.js';

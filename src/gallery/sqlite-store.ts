@@ -72,6 +72,10 @@ export class SqliteStore implements GalleryStore {
   private dataVersion = 0;
   loadedFromSnapshot = false;
 
+  get sidecarBase(): string {
+    return this.location;
+  }
+
   private constructor(
     private readonly db: DB,
     readonly location: string,

@@ -52,6 +52,8 @@ export interface GalleryStore {
   pollChanges(): Promise<Change[]>;
   /** Saves the search matrix for a fast next open, where the store keeps snapshots (SQLite). */
   saveSnapshot?(rows: number, faceIdAt: (r: number) => number, subjectAt: (r: number) => number, chunks: Iterable<{ start: number; embeddings: Float32Array }>): void;
+  /** A path beside the store where derived files may be kept (SQLite: the database file); none for PostgreSQL. */
+  readonly sidecarBase?: string;
   /** loadFaces() read a snapshot (then pollChanges() returns what happened since it). */
   readonly loadedFromSnapshot?: boolean;
   /** Called as soon as other processes' changes arrive, where the store can push them (PostgreSQL). */

@@ -1,4 +1,4 @@
-/** The gallery's public data shapes (agreed with the server in /work/notes/GALLERY-CONTRACT.md). */
+/** The gallery's public data shapes, shared with the server's API (src/serve/schemas.ts). */
 import type { Face } from '../detect/face.js';
 import type { ImageInput, RgbImage } from '../io/image.js';
 

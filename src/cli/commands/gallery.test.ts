@@ -102,6 +102,26 @@ test('gallery create / enroll / identify / list / export / add / remove', async 
   assert.deepEqual(rows.map((x) => x.query), [0, 1, 2, 3, 4]);
   assert.deepEqual(rows.map((x) => x.matches[0]!.subject), side.subjects);
 
+  // an ANN index: built and saved, then used by identify (same answers here), --exact bypasses it, --drop removes it
+  r = await runCli(['gallery', 'index', db2, '--connectivity', '8', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const indexed = json(r) as { faces: number; settings: { connectivity: number; quantization: string }; file: string };
+  assert.equal(indexed.faces, 5);
+  assert.equal(indexed.settings.connectivity, 8);
+  assert.equal(indexed.file, `${db2}.ann`);
+  r = await runCli(['gallery', 'identify', db2, '--embeddings', out, '--k', '1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /searching the ANN index \(5 faces/);
+  assert.deepEqual((json(r) as typeof rows).map((x) => x.matches[0]!.subject), side.subjects);
+  r = await runCli(['gallery', 'identify', db2, '--embeddings', out, '--k', '1', '--exact', '--json']);
+  assert.doesNotMatch(r.stderr, /ANN/);
+  r = await runCli(['gallery', 'index', db2, '--quantization', 'int4']);
+  assert.equal(r.code, 2);
+  r = await runCli(['gallery', 'index', db2, '--drop', '--json']);
+  assert.deepEqual(json(r), { db: db2, dropped: true });
+  r = await runCli(['gallery', 'identify', db2, '--embeddings', out, '--k', '1', '--json']);
+  assert.doesNotMatch(r.stderr, /ANN/);
+
   // names from a file: wrong line count refused; a sidecar of another model refused
   writeFileSync(path.join(dir, 'names.txt'), 'a\nb\n');
   r = await runCli(['gallery', 'add', db2, '--embeddings', out, '--names', path.join(dir, 'names.txt')]);
@@ -158,6 +178,9 @@ test('gallery on PostgreSQL through a link file: create --store, add, list, iden
     r = await runCli(['gallery', 'identify', link, '--embeddings', path.join(dir, 'export.npy'), '--k', '1', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((json(r) as unknown[]).length, 5);
+    r = await runCli(['gallery', 'index', link]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /PostgreSQL gallery, which keeps no index file/);
   } finally {
     await pg.drop();
   }

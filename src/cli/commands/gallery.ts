@@ -1,5 +1,5 @@
 /**
- * `facenet gallery create|enroll|add|identify|list|remove|export`: a face gallery in one SQLite
+ * `facenet gallery create|enroll|add|identify|list|remove|export|index`: a face gallery in one SQLite
  * file or in PostgreSQL (issue 13). The shapes of these commands and of their --json output are
  * fixed so that scripts can rely on them. All work is the gallery library's (src/gallery).
  */
@@ -26,6 +26,8 @@ import {
   type EnrollItem,
   type Gallery,
   type IdentifyOptions,
+  type OpenGalleryOptions,
+  ANN_DEFAULTS,
 } from '../../gallery/index.js';
 
 const DB = { name: 'db', help: 'gallery: an SQLite file, a postgres:// URL, or the link file `create --store postgres://…` wrote' } as const;
@@ -35,8 +37,8 @@ function modelRef(m: string): string {
   return existsSync(m) ? path.resolve(m) : m;
 }
 
-async function withGallery<T>(db: string, f: (g: Gallery) => Promise<T>): Promise<T> {
-  const g = await openGallery(db);
+async function withGallery<T>(db: string, f: (g: Gallery) => Promise<T>, options: OpenGalleryOptions = {}): Promise<T> {
+  const g = await openGallery(db, options);
   try {
     return await f(g);
   } finally {
@@ -270,7 +272,7 @@ const identifyCommand = defineCommand(
       threshold: { type: 'number', min: 0, help: "squared-L2 distance at or past which the best match is 'unknown' (default: the model's calibrated one)" },
       far: { type: 'number', min: 0, max: 1, help: 'pick the threshold for this false-accept rate from the stored ROC instead' },
       aggregate: { type: 'string', choices: ['best', 'centroid'], default: 'best', help: "a subject's score: its best face, or the centroid of its faces" },
-      exact: { type: 'boolean', help: 'exact scan (the default; an ANN index is opt-in in the library)' },
+      exact: { type: 'boolean', help: 'scan every face even when the gallery has an ANN index (`facenet gallery index`)' },
       ...NETWORK_OPTIONS,
     },
   },
@@ -284,6 +286,7 @@ const identifyCommand = defineCommand(
     let failed = 0;
     await withGallery(p.db, async (g) => {
       g.resolveThreshold(opts); // refuse a bad --far before any work
+      if (g.annStatus && !f.exact) ctx.warn(`searching the ANN index (${g.annStatus.faces} faces; --exact scans them all)`);
       if (f.embeddings !== undefined) {
         const { rows, data } = await readEmbeddings(f.embeddings, g);
         const dim = g.info.dim;
@@ -322,7 +325,7 @@ const identifyCommand = defineCommand(
           progress.finish();
         }
       });
-    });
+    }, f.exact ? { ann: false } : {});
     ctx.print(entries, () =>
       entries
         .map((e) => {
@@ -409,6 +412,57 @@ const exportCommand = defineCommand(
   },
 );
 
+// ---- index -------------------------------------------------------------------------------------
+const indexCommand = defineCommand(
+  {
+    command: 'gallery index',
+    summary: 'build (or --drop) an ANN index (usearch HNSW) that identify then searches; saved beside an SQLite gallery',
+    json: 'print { db, faces, settings, file, seconds } (or { db, dropped }) as JSON',
+    positionals: [DB],
+    flags: {
+      quantization: { type: 'string', choices: ['bf16', 'f32'], default: ANN_DEFAULTS.quantization, help: 'how the graph stores vectors (candidates are re-scored exactly either way)' },
+      connectivity: { type: 'number', integer: true, min: 2, max: 4096, default: ANN_DEFAULTS.connectivity, help: 'edges per node (HNSW M): higher finds more, costs memory and build time' },
+      expansionAdd: { type: 'number', integer: true, min: 2, max: 4096, default: ANN_DEFAULTS.expansionAdd, help: 'candidates while building (efConstruction)' },
+      expansionSearch: { type: 'number', integer: true, min: 2, max: 4096, default: ANN_DEFAULTS.expansionSearch, help: 'candidates while searching (ef): higher recall, slower queries' },
+      drop: { type: 'boolean', help: 'remove the index (identify scans exactly again)' },
+    },
+  },
+  async ({ flags: f, positionals: p }, ctx) => {
+    if (f.drop) {
+      const dropped = await withGallery(p.db, (g) => g.dropAnnIndex(), { ann: false });
+      ctx.print({ db: p.db, dropped }, () => (dropped ? `dropped the ANN index of ${p.db}
+` : `${p.db} had no ANN index
+`));
+      return 0;
+    }
+    const started = performance.now();
+    const out = await withGallery(
+      p.db,
+      async (g) => {
+        if (isPostgresUrl(g.location)) throw new FacenetError('BAD_ARGUMENT', `${p.db} is a PostgreSQL gallery, which keeps no index file: a process that wants one opens it with { ann: true } and builds it in memory`);
+        const progress = bar('index', g.size, 'face');
+        try {
+          return await g.buildAnnIndex(
+            { quantization: f.quantization as 'bf16' | 'f32', connectivity: f.connectivity, expansionAdd: f.expansionAdd, expansionSearch: f.expansionSearch },
+            { onProgress: (done) => progress.update(done), signal: ctx.io.signal },
+          );
+        } finally {
+          progress.finish();
+        }
+      },
+      { ann: false },
+    );
+    if (!out) {
+      ctx.warn('interrupted: no index was saved (the gallery is unchanged)');
+      return 130;
+    }
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
+    const report = { db: p.db, faces: out.faces, settings: out.settings, file: out.file, seconds };
+    ctx.print(report, () => `indexed ${out.faces} faces in ${seconds} s (saved to ${out.file}; identify uses it, --exact scans instead)\n`);
+    return 0;
+  },
+);
+
 const SUBCOMMANDS: Record<string, Command> = {
   create: createCommand,
   enroll: enrollCommand,
@@ -417,6 +471,7 @@ const SUBCOMMANDS: Record<string, Command> = {
   list: listCommand,
   remove: removeCommand,
   export: exportCommand,
+  index: indexCommand,
 };
 
 function overview(): string {
