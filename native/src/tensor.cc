@@ -279,10 +279,48 @@ static Napi::Value FromData(const Napi::CallbackInfo& info) {
   return TensorWrap::Make(env, t);
 }
 
+// writeInto(t, typedArray, elementOffset): copies the array's values into a contiguous CPU tensor
+// from that flat element on, converting to t's dtype (e.g. float32 rows into a bfloat16 matrix).
+// Why: filling a large preallocated matrix chunk by chunk (a gallery's search matrix at open)
+// without a temporary tensor per chunk; fromData's allocation and page faults cost as much as
+// the copy itself.
+static Napi::Value WriteInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor t = ArgTensor(info, 0, "tensor");
+  if (info.Length() < 2 || !info[1].IsTypedArray()) ThrowArg(env, "writeInto: expected a typed array");
+  Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
+  at::ScalarType src;
+  switch (ta.TypedArrayType()) {
+    case napi_float32_array: src = at::kFloat; break;
+    case napi_float64_array: src = at::kDouble; break;
+    case napi_int32_array: src = at::kInt; break;
+    default: ThrowArg(env, "writeInto: expected a Float32Array, Float64Array or Int32Array");
+  }
+  const double offsetArg = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  if (!(offsetArg >= 0) || offsetArg != static_cast<double>(static_cast<int64_t>(offsetArg))) ThrowArg(env, "writeInto: offset must be an integer >= 0");
+  const int64_t offset = static_cast<int64_t>(offsetArg);
+  const int64_t n = static_cast<int64_t>(ta.ElementLength());
+  if (!t.device().is_cpu() || !t.is_contiguous()) ThrowArg(env, "writeInto: the tensor must be contiguous and on the CPU");
+  if (offset + n > t.numel()) ThrowArg(env, "writeInto: " + std::to_string(n) + " values from element " + std::to_string(offset) + " overrun a tensor of " + std::to_string(t.numel()));
+  if (n == 0) return env.Undefined();
+  void* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  at::Tensor from = at::from_blob(data, {n}, at::TensorOptions().dtype(src));
+  at::NoGradGuard noGrad;
+  t.detach().view({-1}).narrow(0, offset, n).copy_(from);
+  return env.Undefined();
+}
+
+// empty(shape, dtype?): uninitialised memory, for buffers that are filled before they are read.
+static Napi::Value Empty(const Napi::CallbackInfo& info);
+
 static at::TensorOptions Opts(const Napi::CallbackInfo& info, size_t dtypeIdx, size_t deviceIdx) {
   at::TensorOptions o = at::TensorOptions().dtype(IsMissing(info, dtypeIdx) ? at::kFloat : ArgDtype(info, dtypeIdx, "dtype"));
   if (!IsMissing(info, deviceIdx)) o = o.device(ParseDevice(info.Env(), ArgStr(info, deviceIdx, "device")));
   return o;
+}
+
+static Napi::Value Empty(const Napi::CallbackInfo& info) {
+  return TensorWrap::Make(info.Env(), at::empty(ArgInts(info, 0, "shape"), Opts(info, 1, 2)));
 }
 
 // full(shape, value, dtype?, device?)
@@ -568,6 +606,8 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTensor", ctor);
   FNAS("fromData", FromData);
   FNAS("full", Full);
+  FNAS("empty", Empty);
+  FNAS("writeInto", WriteInto);
   FNAS("arange", Arange);
   FNAS("randn", Randn);
   FNAS("rand", Rand);

@@ -4,7 +4,7 @@
  * product (cosine similarities) and a top-k; writes fill rows in place (removal moves the last row
  * into the hole), so the matrix stays in step with the store without a reload.
  */
-import { Tensor, tensor, zeros, conv2d, normalize } from '../tensor/index.js';
+import { Tensor, tensor, empty, zeros, conv2d, normalize } from '../tensor/index.js';
 import { FacenetError } from '../errors.js';
 import { RowBlocks } from './row-blocks.js';
 
@@ -70,7 +70,8 @@ export class ExactIndex {
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
     const grow = (old: Tensor | null, dtype: MatrixPrecision): Tensor => {
-      const next = zeros([rows, this.dim], { dtype });
+      // Rows past n are never read (searches slice to n), so the new buffer needs no zero fill.
+      const next = empty([rows, this.dim], { dtype });
       if (old) {
         if (this.n > 0) next.slice(0, 0, this.n).copy_(old.slice(0, 0, this.n));
         old.dispose();
@@ -100,13 +101,8 @@ export class ExactIndex {
       rows = new Float32Array(keep.length * this.dim);
       keep.forEach((src, dst) => rows.set(embeddings.subarray(src * this.dim, (src + 1) * this.dim), dst * this.dim));
     }
-    const src = tensor(rows, [keep.length, this.dim]);
-    try {
-      this.buf!.slice(0, this.n, this.n + keep.length).copy_(src); // copy_ converts to bfloat16 if needed
-      if (this.exact) for (let j = 0; j < keep.length; j++) this.exact.set(this.n + j, rows.subarray(j * this.dim, (j + 1) * this.dim));
-    } finally {
-      src.dispose();
-    }
+    this.buf!.write_(rows, this.n * this.dim); // converts to bfloat16 if needed
+    if (this.exact) for (let j = 0; j < keep.length; j++) this.exact.set(this.n + j, rows.subarray(j * this.dim, (j + 1) * this.dim));
     keep.forEach((i, j) => {
       const row = this.n + j;
       this.faceIdOf[row] = faceIds[i]!;

@@ -67,6 +67,7 @@ export function writeSnapshot(file: string, header: Omit<SnapshotHeader, 'versio
 /**
  * Reads a snapshot whose header passes `accept`, in chunks; null (nothing delivered) when there
  * is none or it does not fit. Reading is all-or-nothing up to the size checks done first.
+ * The arrays handed to onChunk are reused for the next chunk: it must copy what it keeps.
  */
 export function readSnapshot(file: string, accept: (h: SnapshotHeader) => boolean, onChunk: (rows: StoredRows) => void, rowsPerChunk = 65536): SnapshotHeader | null {
   if (!existsSync(file)) return null;
@@ -94,10 +95,13 @@ export function readSnapshot(file: string, accept: (h: SnapshotHeader) => boolea
     const subj = new Int32Array(h.rows);
     readFully(fd, new Uint8Array(ids.buffer), idsAt);
     readFully(fd, new Uint8Array(subj.buffer), subjAt);
+    // One chunk buffer for the whole read (onChunk copies what it keeps): a fresh 128 MB array per
+    // chunk cost as much in page faults as the read itself.
+    const chunk = new Float32Array(Math.min(rowsPerChunk, h.rows) * h.dim);
     for (let s = 0; s < h.rows; s += rowsPerChunk) {
       const m = Math.min(rowsPerChunk, h.rows - s);
-      const emb = new Float32Array(m * h.dim);
-      readFully(fd, new Uint8Array(emb.buffer), embAt + s * h.dim * 4);
+      const emb = chunk.subarray(0, m * h.dim);
+      readFully(fd, new Uint8Array(emb.buffer, 0, emb.byteLength), embAt + s * h.dim * 4);
       onChunk({ faceIds: ids.subarray(s, s + m), subjectIds: subj.subarray(s, s + m), embeddings: emb });
     }
     return h;

@@ -64,6 +64,10 @@ export function tensor(data: ArrayBufferView | NestedNumbers, shape?: number[], 
 export function full(shape: number[], value: number, options: CreateOptions = {}): Tensor {
   return new Tensor(native.full(shape, value, options.dtype ?? 'float32', options.device));
 }
+/** Uninitialised memory: only for buffers written (write_, copy_) before they are read. */
+export function empty(shape: number[], options: CreateOptions = {}): Tensor {
+  return new Tensor(native.empty(shape, options.dtype ?? 'float32', options.device));
+}
 export function zeros(shape: number[], options: CreateOptions = {}): Tensor {
   return full(shape, 0, options);
 }

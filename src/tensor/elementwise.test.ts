@@ -4,7 +4,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, where, tidy, type Tensor, type Dtype } from './index.js';
+import { tensor, empty, where, tidy, type Tensor, type Dtype } from './index.js';
 
 function assertClose(actual: ArrayLike<number | bigint>, expected: ArrayLike<number>, tol = 1e-6, msg = ''): void {
   assert.equal(actual.length, expected.length, `${msg}: length`);
@@ -284,6 +284,24 @@ describe('in-place ops', () => {
       assert.deepEqual(x.toArray(), [2.5, 4, 6]);
       x.addcdiv_(f64([1, 4, 9]), f64([2, 2, 3]), -1); // x -= a / b
       assert.deepEqual(x.toArray(), [2, 2, 3]);
+    });
+  });
+
+  test('write_: a typed array into a tensor from an element offset, converting dtype; bad offsets and views refused', () => {
+    tidy(() => {
+      const m = empty([3, 2]);
+      m.fill_(0);
+      m.write_(new Float32Array([1, 2, 3, 4]), 2);
+      assert.deepEqual(m.toArray(), [0, 0, 1, 2, 3, 4]); // toArray is flat
+      const sub = new Float32Array([9, 8, 7, 6]).subarray(2); // the view's offset is honoured
+      m.write_(sub, 0);
+      assert.deepEqual(m.toArray(), [7, 6, 1, 2, 3, 4]);
+      const bf = empty([2, 2], { dtype: 'bfloat16' });
+      bf.write_(new Float32Array([1, 0.5, 1 + 2 ** -10, 3]));
+      assert.deepEqual(Array.from(bf.toFloat32()), [1, 0.5, 1, 3]); // 1 + 2^-10 rounds to 1 in bf16
+      assert.throws(() => m.write_(new Float32Array(3), 4), /3 values from element 4 overrun a tensor of 6/);
+      assert.throws(() => m.write_(new Float32Array(1), -1), /offset must be an integer >= 0/);
+      assert.throws(() => m.T.write_(new Float32Array(1), 0), /contiguous/);
     });
   });
 

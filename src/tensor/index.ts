@@ -2,7 +2,7 @@
 export { Tensor, type MemoryFormat } from './tensor.js';
 export type { Dtype } from './dtype.js';
 export { tidy, keep, dispose } from './scope.js';
-export { tensor, full, zeros, ones, zerosLike, onesLike, arange, randn, rand, randint, randperm, manualSeed, type CreateOptions } from './create.js';
+export { tensor, full, empty, zeros, ones, zerosLike, onesLike, arange, randn, rand, randint, randperm, manualSeed, type CreateOptions } from './create.js';
 export {
   conv2d,
   PackedConv2d,

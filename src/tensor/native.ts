@@ -92,6 +92,8 @@ export interface NativeBinding {
   // creation and read-back
   fromData(data: ArrayBufferView, shape: number[], dtype: NativeDtype, device?: string): H;
   full(shape: number[], value: number | boolean, dtype?: NativeDtype, device?: string): H;
+  empty(shape: number[], dtype?: NativeDtype, device?: string): H;
+  writeInto(t: H, data: Float32Array | Float64Array | Int32Array, elementOffset: number): void;
   arange(start: number, end: number, step: number, dtype?: NativeDtype, device?: string): H;
   randn(shape: number[], dtype?: NativeDtype, device?: string): H;
   rand(shape: number[], dtype?: NativeDtype, device?: string): H;

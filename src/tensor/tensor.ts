@@ -242,6 +242,11 @@ export class Tensor {
 
   // ---- in place (no autograd history; for optimisers, EMA, initialisers) ------------------------
   copy_(src: Tensor): this { native.copy_(this.handle, src.handle); return this; }
+  /**
+   * Writes a typed array's values into this contiguous CPU tensor from flat element
+   * `elementOffset` on, converting to its dtype; no temporary tensor (bulk fills of big buffers).
+   */
+  write_(data: Float32Array | Float64Array | Int32Array, elementOffset = 0): this { native.writeInto(this.handle, data, elementOffset); return this; }
   add_(other: Tensor | number, alpha = 1): this {
     native.add_(this.handle, typeof other === 'number' ? other : other.handle, alpha);
     return this;
