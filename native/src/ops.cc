@@ -158,6 +158,7 @@ struct PackedConv {
   bool relu = false;
   c10::IValue context;  // the mkldnn_prepacked ConvOpContext, made on the first fast call
   bool fusedRelu = false;  // whether the context applies the ReLU itself
+  at::Tensor weightFloat;  // float32 copy of bfloat16 weights, for CPUs where oneDNN has no bf16 (made on first use)
   int64_t bytes = 0;
 };
 
@@ -174,6 +175,7 @@ static void ReleasePacked(napi_env env, PackedConv* p) {
   if (!p->alive) return;
   p->alive = false;
   p->weight = at::Tensor();
+  p->weightFloat = at::Tensor();
   p->bias = c10::nullopt;
   p->context = c10::IValue();
   if (p->bytes > 0) {
@@ -220,8 +222,23 @@ static Napi::Value Conv2dPrepack(const Napi::CallbackInfo& info) {
   });
 }
 
+// Whether oneDNN can run bfloat16 convolutions on this CPU. oneDNN 2.x has bf16 kernels from
+// AVX-512 (avx512_core, emulating bf16 arithmetic where avx512_bf16 / AMX are missing) up; on an
+// AVX2-only CPU its primitive creation fails ("could not create a primitive descriptor iterator"),
+// so bf16 there goes through at::conv2d's own (slow) kernels instead. PyTorch makes the same
+// check (mkldnn_bf16_device_check), which libtorch does not export.
+static bool OneDnnRunsBf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  return ok;
+#else
+  return false;
+#endif
+}
+
 static bool PackedFastPath(const PackedConv& p, const at::Tensor& x, const c10::optional<at::Tensor>& residual) {
   if (!PrepackOp() || !PackedRunOp()) return false;
+  if (x.scalar_type() == at::kBFloat16 && !OneDnnRunsBf16()) return false;
   // float32, or bfloat16 activations with bfloat16 weights (oneDNN then runs its AMX / avx512_bf16
   // kernels where the CPU has them; the bias may stay float32).
   const at::ScalarType dt = x.scalar_type();
@@ -267,6 +284,28 @@ static Napi::Value Conv2dPrepackedRun(const Napi::CallbackInfo& info) {
     PackedRunOp()->callBoxed(&stack);
     at::Tensor y = stack.at(0).toTensor();
     if (p->relu && !fused) y.relu_();
+    if (residual) {
+      y.add_(*residual);
+      if (reluAfter) y.relu_();
+    }
+    return Ret(info, std::move(y));
+  }
+  // bfloat16 without oneDNN's bf16 kernels (an AVX2-only CPU): at::conv2d's own bf16 kernel
+  // (im2col + a bf16 gemm) is slow and rounds more than oneDNN (4.5% relative error against
+  // float32 measured, vs < 1% from oneDNN). Emulate oneDNN's arithmetic instead: bf16 inputs and
+  // weights, float32 accumulation, one rounding of the output to bf16, then the residual in bf16.
+  const bool needsGrad = at::GradMode::is_enabled() && (x0.requires_grad() || p->weight.requires_grad() || (residual && residual->requires_grad()));
+  if (x0.scalar_type() == at::kBFloat16 && p->weight.scalar_type() == at::kBFloat16 && x0.device().is_cpu() && !OneDnnRunsBf16() && !needsGrad) {
+    if (!p->weightFloat.defined()) {
+      p->weightFloat = p->weight.to(at::kFloat);
+      const int64_t extra = static_cast<int64_t>(p->weightFloat.numel() * 4);
+      p->bytes += extra;
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), extra);
+    }
+    c10::optional<at::Tensor> biasFloat = p->bias ? c10::optional<at::Tensor>(p->bias->to(at::kFloat)) : c10::nullopt;
+    at::Tensor y = at::conv2d(x0.to(at::kFloat), p->weightFloat, biasFloat, p->stride, p->padding, p->dilation, p->groups);
+    if (p->relu) y.relu_();
+    y = y.to(at::kBFloat16);
     if (residual) {
       y.add_(*residual);
       if (reluAfter) y.relu_();

@@ -120,7 +120,9 @@ test('PackedConv2d in bfloat16: bf16 weights and input, float32 bias, fused ReLU
       const plain = noGrad(() => bf.forward(x.to('bfloat16'))).toFloat32();
       let d = 0;
       for (let i = 0; i < fb.length; i++) d = Math.max(d, Math.abs(fb[i]! - plain[i]!) / (1 + Math.abs(plain[i]!)));
-      assert.ok(d < 0.03, `fallback vs packed: ${d}`);
+      // 0.05, not 0.03: where oneDNN has no bf16 kernels (AVX2-only CPUs) the autograd path is
+      // libtorch's own bf16 convolution, which rounds partial sums (3.2% measured on an EPYC Zen 3)
+      assert.ok(d < 0.05, `fallback vs packed: ${d}`);
       f32.dispose();
       bf.dispose();
     }
