@@ -11,6 +11,17 @@ if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/to
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libtorch-dev >/dev/null
 fi
 
+# Debian's libtorch takes its float32 matrix products from the system BLAS, which is the netlib
+# reference BLAS unless an optimised one is installed. OpenBLAS (its OpenMP build, so that it
+# shares libtorch's thread pool) registers itself as libblas.so.3: a matrix-vector product over a
+# gallery's matrix runs 2.6x faster with it (114 -> 44 ms for 200k x 512 on an EPYC core).
+if [ -z "${LIBTORCH:-}" ] && [ ! -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ] && [ "$(uname -m)" = x86_64 ]; then
+  echo "setup: installing Debian's libopenblas0-openmp (fast float32 BLAS for libtorch)" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  [ -n "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -E '^(lock|partial|auxfiles)$')" ] || $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas0-openmp >/dev/null
+fi
+
 # Data-parallel training (native/src/distributed.cc) needs Gloo's headers; its tests need `ip netns`.
 missing=""
 [ -n "${LIBTORCH:-}" ] || [ -f /usr/include/gloo/algorithm.h ] || missing="$missing libgloo-dev"
