@@ -222,7 +222,13 @@ export class Gallery {
   private async openAnn(wanted: true | AnnSettings | undefined): Promise<void> {
     const base = this.store.sidecarBase;
     const settings = typeof wanted === 'object' ? wanted : undefined;
-    const saved = base && annFileExists(base) ? await loadAnnFile(base, this.annIdentity, this.info.dim, settings) : null;
+    let saved: AnnIndex | null = null;
+    try {
+      saved = base && annFileExists(base) ? await loadAnnFile(base, this.annIdentity, this.info.dim, settings) : null;
+    } catch (e) {
+      // usearch not installed: by default the gallery still opens and scans exactly; asked for, say so
+      if (wanted !== undefined || !(e instanceof FacenetError) || e.code !== 'NOT_FOUND') throw e;
+    }
     if (saved) {
       const r = saved.reconcile(this.index.size, (row) => this.index.faceIdAt(row), (rows) => this.index.rowsOf(rows));
       this.ann = saved;
@@ -246,6 +252,7 @@ export class Gallery {
         const rows = Array.from({ length: Math.min(slice, this.index.size - start) }, (_, i) => start + i);
         ann.add(rows.map((r) => this.index.faceIdAt(r)), this.index.rowsOf(rows));
         onProgress?.(start + rows.length, this.index.size);
+        await new Promise((resolve) => setImmediate(resolve)); // let a SIGINT (the signal) and output through
       }
     } catch (e) {
       ann.dispose();
