@@ -46,16 +46,20 @@ export async function runDdpSuite(opts: SuiteOptions): Promise<void> {
   const base = { variant: 'inception-resnet-v1-small', batch: 16, classes: 100, warmup: 2, steps: opts.quick ? 4 : 8 };
   const rounds = opts.quick ? 1 : 2;
   const torchEnv = { ...process.env, OMP_NUM_THREADS: '1' };
-  const cases: { name: string; procs: number; threads: number; side: 'ours' | 'torch'; go: (out: string) => Promise<CaseResult | null> }[] = [
+  const cases: { name: string; procs: number; threads: number; side: 'ours' | 'torch'; batch?: number; go: (out: string) => Promise<CaseResult | null> }[] = [
     { name: 'ours 1x1', procs: 1, threads: 1, side: 'ours', go: (out) => ours(1, 1, out) },
     { name: 'ours 1x2', procs: 1, threads: 2, side: 'ours', go: (out) => ours(1, 2, out) },
     { name: 'ours 2x1', procs: 2, threads: 1, side: 'ours', go: (out) => ours(2, 1, out) },
+    // Diagnostics for where 2x1 loses against 2 x (1x1): one process at the per-rank batch, and
+    // two processes computing side by side with no gradient all-reduce.
+    { name: 'ours 1x1 per-rank batch', procs: 1, threads: 1, side: 'ours', batch: base.batch / 2, go: (out) => ours(1, 1, out, { batch: base.batch / 2 }) },
+    { name: 'ours 2x1 no all-reduce', procs: 2, threads: 1, side: 'ours', go: (out) => ours(2, 1, out, { noReduce: true }) },
     { name: 'torch 1x1', procs: 1, threads: 1, side: 'torch', go: () => torch(1, 1) },
     { name: 'torch DDP 2x1', procs: 2, threads: 1, side: 'torch', go: () => torch(2, 1) },
   ];
 
-  async function ours(procs: number, threads: number, out: string): Promise<CaseResult | null> {
-    const spec = JSON.stringify({ ...base, threads, out });
+  async function ours(procs: number, threads: number, out: string, extra: { batch?: number; noReduce?: boolean } = {}): Promise<CaseResult | null> {
+    const spec = JSON.stringify({ ...base, threads, out, ...extra });
     if (procs === 1) {
       const r = await run(process.execPath, ['--import', 'tsx', WORKER, spec]);
       if (r.code !== 0) throw new Error(`ours 1x${threads} failed: ${r.stderr.slice(-1500)}`);
@@ -92,7 +96,7 @@ export async function runDdpSuite(opts: SuiteOptions): Promise<void> {
       for (const c of cases) {
         const load = os.loadavg()[0];
         const r = await c.go(path.join(tmp, `${c.name.replace(/\W+/g, '-')}-${round}.json`));
-        opts.emit({ suite: 'ddp', case: c.name, round, processes: c.procs, threads: c.threads, ...base, result: r, loadavg1: load });
+        opts.emit({ suite: 'ddp', case: c.name, round, processes: c.procs, threads: c.threads, ...base, ...(c.batch ? { batch: c.batch } : {}), result: r, loadavg1: load });
         if (r && (!best.has(c.name) || r.imagesPerSec > best.get(c.name)!.imagesPerSec)) best.set(c.name, r);
       }
     }
@@ -114,6 +118,9 @@ export async function runDdpSuite(opts: SuiteOptions): Promise<void> {
     torchScalingEfficiency: t11 && t21 ? t21 / (2 * t11) : null,
     vsTorchDdp: o21 && t21 ? o21 / t21 : null,
     allReduce: best.get('ours 2x1')?.allReduce ?? null,
+    // images/s: ours 1x1 at the per-rank batch (batch efficiency), and 2x1 without the all-reduce
+    // (two processes' compute on the same cores); 2x1 against the latter is what the all-reduce costs.
+    diagnostic: { ours1x1PerRankBatch: ips('ours 1x1 per-rank batch'), ours2x1NoAllReduce: ips('ours 2x1 no all-reduce') },
     goals: { scalingEfficiency: 0.9, vsTorchDdp: 1.0 },
     pass: eff !== null && eff >= 0.9 && o21 !== null && t21 !== null && o21 / t21 >= 1.0,
     cores: os.availableParallelism(),

@@ -2,7 +2,7 @@
  * One rank of the ddp benchmark (bench/ddp.ts): Inception-ResNet-v1 (a variant) with a softmax
  * head, SGD with momentum, random data, the global batch split over the ranks; gradients averaged
  * by the binding's bucketed all-reduce (GradientReducer) when the world has more than one rank.
- * argv: JSON {variant, batch, warmup, steps, threads, classes, out}. Rank 0 writes to `out`:
+ * argv: JSON {variant, batch, warmup, steps, threads, classes, out, noReduce?}. Rank 0 writes to `out`:
  * {imagesPerSec, msPerStep, allReduce: {commMsPerStep, exposedMsPerStep, overlap}}.
  */
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,9 @@ import { worldFromEnv } from '../src/distributed/world.js';
 import { exitWithLauncher } from '../src/distributed/launcher.js';
 
 exitWithLauncher();
-const o = JSON.parse(process.argv[2]!) as { variant: string; batch: number; warmup: number; steps: number; threads: number; classes: number; out: string };
+// noReduce (a diagnostic): the ranks train side by side without averaging gradients, which
+// measures what two processes' compute alone costs on the machine.
+const o = JSON.parse(process.argv[2]!) as { variant: string; batch: number; warmup: number; steps: number; threads: number; classes: number; out: string; noReduce?: boolean };
 const world = worldFromEnv() ?? { rank: 0, worldSize: 1, localRank: 0, localWorldSize: 1, masterAddr: '127.0.0.1', masterPort: 0 };
 setNumThreads(o.threads);
 const group = world.worldSize > 1 ? await ProcessGroup.create({ masterAddr: world.masterAddr, masterPort: world.masterPort, rank: world.rank, worldSize: world.worldSize }) : null;
@@ -25,7 +27,7 @@ model.train();
 const params = model.parameters();
 if (group) group.broadcast(params, 0);
 const opt = createOptimizer('sgd', params, { lr: 0.01, momentum: 0.9 });
-const reducer: GradientReducer | null = group ? group.gradientReducer(params, 4 << 20) : null;
+const reducer: GradientReducer | null = group && !o.noReduce ? group.gradientReducer(params, 4 << 20) : null;
 const x = randn([local, 3, size, size]);
 const y = randint(0, o.classes, [local]);
 const step = () => {
