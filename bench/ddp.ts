@@ -43,7 +43,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 export async function runDdpSuite(opts: SuiteOptions): Promise<void> {
   const tmp = tempDir('bench-ddp-');
-  const base = { variant: 'inception-resnet-v1-small', batch: 16, classes: 100, warmup: 2, steps: opts.quick ? 4 : 8 };
+  const base = { variant: 'inception-resnet-v1-small', batch: 16, classes: 100, warmup: 2, steps: opts.quick ? 4 : 24 };
   const rounds = opts.quick ? 1 : 2;
   const torchEnv = { ...process.env, OMP_NUM_THREADS: '1' };
   const cases: { name: string; procs: number; threads: number; side: 'ours' | 'torch'; batch?: number; go: (out: string) => Promise<CaseResult | null> }[] = [
