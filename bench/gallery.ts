@@ -6,7 +6,8 @@
  * identify latency (p50/p99, k=10) for one query and for a batch of 64 queries: ours (the whole
  * identifyEmbeddings call: exact matrix product in our engine, top-k, best face per subject), fp32
  * and bf16 matrices, with usearch's exact search and sqlite-vec's vec0 brute force as peers in the
- * same run, samples interleaved so that load on the machine hits both sides alike.
+ * same run, samples interleaved so that load on the machine hits both sides alike; up to 100k
+ * also the ANN index (build time, one-query p50, top-1 agreement with the exact scan).
  */
 import { rmSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -70,6 +71,38 @@ export async function runGallerySuite(o: SuiteOptions): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The ANN index (usearch HNSW through Gallery.buildAnnIndex, defaults) against the exact scan, on
+ * queries that are noisy copies of enrolled faces (a face seen again: cosine ~0.8 to its row),
+ * since on random queries no neighbour is meaningfully nearest. Build time, one-query p50s and
+ * top-1 agreement. Up to 100k only: an HNSW build over random 512-D vectors runs at ~1-2k rows/s.
+ */
+async function annCase(o: SuiteOptions, g: Gallery, data: Float32Array, n: number, reps: number): Promise<void> {
+  const noise = unitRows(reps);
+  const queries = Array.from({ length: reps }, (_, r) => {
+    const row = (r * 7919) % n;
+    const q = new Float32Array(DIM);
+    for (let j = 0; j < DIM; j++) q[j] = data[row * DIM + j]! + 0.75 * noise[r * DIM + j]!;
+    return q;
+  });
+  const tBuild = await time(() => g.buildAnnIndex());
+  const annMs: number[] = [];
+  const exactMs: number[] = [];
+  let same = 0;
+  await g.identifyEmbeddings([queries[0]!], { k: K });
+  for (const q of queries) {
+    let a: Awaited<ReturnType<Gallery['identifyEmbeddings']>> = [];
+    let e: typeof a = [];
+    annMs.push(await time(async () => (a = await g.identifyEmbeddings([q], { k: K }))));
+    exactMs.push(await time(async () => (e = await g.identifyEmbeddings([q], { k: K, exact: true }))));
+    if (a[0]?.matches[0]?.faceId === e[0]?.matches[0]?.faceId) same++;
+  }
+  const sa = stats(annMs);
+  const se = stats(exactMs);
+  o.emit({ suite: 'gallery', case: 'ann', n, precision: 'float32', settings: g.annStatus?.settings ?? null, build_s: round(tBuild / 1000, 1), build_rows_per_s: round(n / (tBuild / 1000), 0), ann_ms: sa, exact_ms: se, speedup_p50: round(se.p50 / sa.p50), top1_agreement_with_exact: `${same}/${queries.length}` });
+  await g.dropAnnIndex();
 }
 
 async function runSize(o: SuiteOptions, n: number, dir: string): Promise<void> {
@@ -142,6 +175,7 @@ async function runSize(o: SuiteOptions, n: number, dir: string): Promise<void> {
   const s64 = stats(ours64);
   const p64 = stats(peer64);
   o.emit({ suite: 'gallery', case: 'identify', n, queries: 64, precision: 'float32', ours_ms: s64, usearch_exact_ms: p64, sqlite_vec_ms: vec64 === null ? null : { one_run: round(vec64) }, ratio_usearch_vs_ours_p50: round(p64.p50 / s64.p50), ratio_sqlite_vec_vs_ours: vec64 === null ? null : round(vec64 / s64.p50) });
+  if (n <= 100_000) await annCase(o, g, data, n, reps1);
   await g.close();
   vdb.close();
   // ---- bf16 matrix: open + identify (same queries), against usearch exact again -------------------
