@@ -236,6 +236,11 @@ static bool OneDnnRunsBf16() {
 #endif
 }
 
+// Whether this call must record autograd history (then only at::conv2d will do).
+static bool NeedsGrad(const PackedConv& p, const at::Tensor& x, const c10::optional<at::Tensor>& residual) {
+  return at::GradMode::is_enabled() && (x.requires_grad() || p.weight.requires_grad() || (residual && residual->requires_grad()));
+}
+
 static bool PackedFastPath(const PackedConv& p, const at::Tensor& x, const c10::optional<at::Tensor>& residual) {
   if (!PrepackOp() || !PackedRunOp()) return false;
   if (x.scalar_type() == at::kBFloat16 && !OneDnnRunsBf16()) return false;
@@ -246,8 +251,7 @@ static bool PackedFastPath(const PackedConv& p, const at::Tensor& x, const c10::
   if (!p.weight.device().is_cpu() || p.weight.scalar_type() != dt) return false;
   if (p.bias && ((p.bias->scalar_type() != at::kFloat && p.bias->scalar_type() != dt) || !p.bias->device().is_cpu())) return false;
   if (residual && residual->scalar_type() != dt) return false;
-  if (at::GradMode::is_enabled() && (x.requires_grad() || p.weight.requires_grad() || (residual && residual->requires_grad()))) return false;
-  return true;
+  return !NeedsGrad(p, x, residual);
 }
 
 // conv2dPrepackedRun(handle, x, residual?, reluAfterResidual) -> relu?(conv(x)) [+ residual, then relu?]
@@ -294,8 +298,7 @@ static Napi::Value Conv2dPrepackedRun(const Napi::CallbackInfo& info) {
   // (im2col + a bf16 gemm) is slow and rounds more than oneDNN (4.5% relative error against
   // float32 measured, vs < 1% from oneDNN). Emulate oneDNN's arithmetic instead: bf16 inputs and
   // weights, float32 accumulation, one rounding of the output to bf16, then the residual in bf16.
-  const bool needsGrad = at::GradMode::is_enabled() && (x0.requires_grad() || p->weight.requires_grad() || (residual && residual->requires_grad()));
-  if (x0.scalar_type() == at::kBFloat16 && p->weight.scalar_type() == at::kBFloat16 && x0.device().is_cpu() && !OneDnnRunsBf16() && !needsGrad) {
+  if (x0.scalar_type() == at::kBFloat16 && p->weight.scalar_type() == at::kBFloat16 && x0.device().is_cpu() && !OneDnnRunsBf16() && !NeedsGrad(*p, x0, residual)) {
     if (!p->weightFloat.defined()) {
       p->weightFloat = p->weight.to(at::kFloat);
       const int64_t extra = static_cast<int64_t>(p->weightFloat.numel() * 4);

@@ -51,7 +51,6 @@ export class AnnIndex {
   private readonly keys = new Set<number>();
 
   private constructor(
-    private readonly usearch: Usearch,
     private index: UsearchIndex | null,
     readonly dim: number,
     readonly settings: Required<AnnSettings>,
@@ -60,7 +59,7 @@ export class AnnIndex {
   static async create(dim: number, settings: AnnSettings = {}): Promise<AnnIndex> {
     const s = checkAnnSettings(settings);
     const u = await loadUsearch();
-    return new AnnIndex(u, AnnIndex.newIndex(u, dim, s), dim, s);
+    return new AnnIndex(AnnIndex.newIndex(u, dim, s), dim, s);
   }
 
   private static newIndex(u: Usearch, dim: number, s: Required<AnnSettings>): UsearchIndex {
@@ -75,7 +74,7 @@ export class AnnIndex {
     const index = AnnIndex.newIndex(u, dim, s);
     index.load(file);
     if (index.size() !== faceIds.length || index.dimensions() !== dim) throw new FacenetError('BAD_FILE', `${file}: ANN index holds ${index.size()} vectors of ${index.dimensions()} dims, its key list ${faceIds.length} of ${dim}`);
-    const ann = new AnnIndex(u, index, dim, s);
+    const ann = new AnnIndex(index, dim, s);
     for (const id of faceIds) ann.keys.add(id);
     return ann;
   }

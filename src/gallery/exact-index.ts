@@ -170,9 +170,11 @@ export class ExactIndex {
         yield { start, embeddings: this.exact.range(start, end) };
         continue;
       }
+      // data() copies, so the view is disposed before yielding: a consumer that stops early leaks nothing
       const t = this.buf!.slice(0, start, end);
-      yield { start, embeddings: t.data() as Float32Array };
+      const embeddings = t.data() as Float32Array;
       t.dispose();
+      yield { start, embeddings };
     }
   }
 

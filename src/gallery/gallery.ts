@@ -224,7 +224,7 @@ export class Gallery {
     const settings = typeof wanted === 'object' ? wanted : undefined;
     let saved: AnnIndex | null = null;
     try {
-      saved = base && annFileExists(base) ? await loadAnnFile(base, this.annIdentity, this.info.dim, settings) : null;
+      saved = base ? await loadAnnFile(base, this.annIdentity, this.info.dim, settings) : null;
     } catch (e) {
       // usearch not installed: by default the gallery still opens and scans exactly; asked for, say so
       if (wanted !== undefined || !(e instanceof FacenetError) || e.code !== 'NOT_FOUND') throw e;
@@ -242,16 +242,15 @@ export class Gallery {
   private async buildAnn(settings: AnnSettings, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<boolean> {
     const ann = await AnnIndex.create(this.info.dim, settings);
     try {
-      // In slices, so progress can be shown and an abort honoured between them.
-      const slice = 8192;
-      for (let start = 0; start < this.index.size; start += slice) {
+      // In chunks of the matrix, so progress can be shown and an abort honoured between them.
+      for (const { start, embeddings } of this.index.chunks(8192)) {
         if (signal?.aborted) {
           ann.dispose();
           return false;
         }
-        const rows = Array.from({ length: Math.min(slice, this.index.size - start) }, (_, i) => start + i);
-        ann.add(rows.map((r) => this.index.faceIdAt(r)), this.index.rowsOf(rows));
-        onProgress?.(start + rows.length, this.index.size);
+        const count = embeddings.length / this.info.dim;
+        ann.add(Array.from({ length: count }, (_, i) => this.index.faceIdAt(start + i)), embeddings);
+        onProgress?.(start + count, this.index.size);
         await new Promise((resolve) => setImmediate(resolve)); // let a SIGINT (the signal) and output through
       }
     } catch (e) {
