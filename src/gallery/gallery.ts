@@ -240,7 +240,7 @@ export class Gallery {
 
   /** False when `signal` stopped it (nothing attached). */
   private async buildAnn(settings: AnnSettings, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<boolean> {
-    const ann = await AnnIndex.create(this.info.dim, settings);
+    const ann = await AnnIndex.create(this.info.dim, settings, this.index.size);
     try {
       // In chunks of the matrix, so progress can be shown and an abort honoured between them.
       for (const { start, embeddings } of this.index.chunks(8192)) {
