@@ -1,7 +1,7 @@
 /** Messages between the server thread and the inference worker (structured-clone data only). */
 import type { Face } from '../detect/index.js';
 import type { RgbImage } from '../io/image.js';
-import type { Comparison } from '../facenet.js';
+import type { Comparison, Precision, RuntimeOptions } from '../facenet.js';
 
 /** What loads the model in the worker: FaceNet.load's options that survive structured clone. */
 export interface EngineConfig {
@@ -10,8 +10,8 @@ export interface EngineConfig {
   mirror?: string;
   /** Faces per embedding forward pass inside one batch. */
   embedBatch: number;
-  /** libtorch threads (0: every core). */
-  threads: number;
+  /** threads (0: every core), device and precision, as for FaceNet.load. */
+  runtime: RuntimeOptions;
 }
 
 export type InferenceJob =
@@ -36,6 +36,10 @@ export interface ModelInfo {
   dim: number;
   /** Squared-L2 threshold stored with the model, or null. */
   threshold: number | null;
+  /** The embedding network's compute precision, as resolved in the worker ('auto' decided there). */
+  precision: Precision;
+  /** Load-time notes, e.g. bf16 on a CPU without bf16 units (the server logs them). */
+  warnings: string[];
 }
 
 export type ToWorker = { type: 'batch'; id: number; jobs: InferenceJob[] } | { type: 'close' };

@@ -89,14 +89,15 @@ async function runBatch(fn: FaceNet, jobs: InferenceJob[]): Promise<{ outcomes: 
 async function main(): Promise<void> {
   const config = workerData as EngineConfig;
   let fn: FaceNet;
+  const warnings: string[] = [];
   try {
-    fn = await FaceNet.load({ model: config.model, home: config.home, mirror: config.mirror, batchSize: config.embedBatch, threads: config.threads });
+    fn = await FaceNet.load({ ...config.runtime, model: config.model, home: config.home, mirror: config.mirror, batchSize: config.embedBatch, onWarning: (w) => warnings.push(w) });
   } catch (e) {
     const { code, message } = errorOf(e);
     send({ type: 'fatal', code, message });
     return;
   }
-  send({ type: 'ready', info: { modelId: fn.modelId, dim: fn.model.config.embeddingSize, threshold: fn.threshold } });
+  send({ type: 'ready', info: { modelId: fn.modelId, dim: fn.model.config.embeddingSize, threshold: fn.threshold, precision: fn.precision, warnings } });
   // Batches arrive one at a time (the queue runs one batch at a time), so a simple chain keeps order.
   let chain = Promise.resolve();
   port!.on('message', (msg: ToWorker) => {

@@ -18,6 +18,7 @@ import { jsonBodySchema } from './schemas.js';
 import { openApiPath } from './openapi.js';
 import { ZOO } from '../test-support/shared.js';
 import { writeTinyModel } from '../test-support/serve-fixture.js';
+import { resolvePrecision } from '../tensor/precision.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'facenet-serve-'));
 const photo = (name: string) => readFileSync(path.join(ZOO, 'samples', name));
@@ -76,6 +77,7 @@ test('serve: creates the gallery for the model and runs open on loopback without
   assert.equal(h.status, 200);
   assert.equal(h.json.status, 'ok');
   assert.equal(h.json.model, model);
+  assert.equal(h.json.precision, 'fp32', 'inference defaults to fp32');
 });
 
 test('serve: detect from multipart and from JSON base64 give the same faces', async () => {
@@ -300,6 +302,34 @@ test('serve: refuses a non-loopback host without keys, and a gallery of another 
   await assert.rejects(startServer({ gallery, model: other, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, logger: silent }), /holds embeddings of model/);
 });
 
+test('serve: --precision reaches the inference worker: bf16 serves bf16 embeddings; a bad precision fails at start', async () => {
+  const fp32 = await call('POST', '/v1/embed', form({ image: hopkins1 }));
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const bf16 = await startServer({ gallery: path.join(dir, 'bf16.db'), model, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, precision: 'bf16', logger });
+  try {
+    assert.equal((await call('GET', '/v1/health', undefined, {}, bf16.url)).json.precision, 'bf16');
+    const r = await call('POST', '/v1/embed', form({ image: hopkins1 }), {}, bf16.url);
+    assert.equal(r.status, 200);
+    const a: number[] = fp32.json.faces[0].embedding;
+    const b: number[] = r.json.faces[0].embedding;
+    assert.equal(b.length, a.length);
+    const cosine = a.reduce((s, x, i) => s + x * b[i]!, 0);
+    // bf16 rounds every layer: close to the fp32 embedding, and not bit-identical (it did run in bf16)
+    assert.ok(cosine > 0.95, `bf16 vs fp32 cosine ${cosine}`);
+    assert.ok(a.some((x, i) => x !== b[i]), 'the bf16 server returned the fp32 embedding');
+    // the worker's load warning (bf16 emulated on CPUs without bf16 units) reaches the server's log
+    const emulated = resolvePrecision('bf16').warning !== null;
+    assert.equal(warnings.some((line) => line.includes('emulated')), emulated, warnings.join('\n'));
+  } finally {
+    await bf16.close();
+  }
+  await assert.rejects(
+    startServer({ gallery: path.join(dir, 'fp16.db'), model, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, precision: 'fp16' as never, logger: silent }),
+    /fp16|precision/,
+  );
+});
+
 test('serve: a full queue answers 503 OVERLOADED at once; a graceful stop finishes requests in flight', async () => {
   const small = await startServer({ gallery: path.join(dir, 'small.db'), model, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, logger: silent, maxBatch: 1, maxQueue: 1 });
   try {
@@ -315,8 +345,12 @@ test('serve: a full queue answers 503 OVERLOADED at once; a graceful stop finish
     // graceful stop: two requests in flight complete with 200, then the port is closed
     const inFlight = [call('POST', '/v1/detect', form({ image: group }), {}, small.url), call('POST', '/v1/detect', form({ image: hopkins1 }), {}, small.url)];
     await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
     await small.close();
+    const stopMs = performance.now() - t0;
     for (const r of await Promise.all(inFlight)) assert.equal(r.status, 200);
+    // and does not wait out the keep-alive timeout (72 s) of the connections that were busy
+    assert.ok(stopMs < 10_000, `graceful stop took ${stopMs.toFixed(0)} ms`);
     await assert.rejects(fetch(small.url + '/v1/health'));
   } finally {
     await small.close();

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createGallery, openGallery, isPostgresUrl, type Gallery } from '../gallery/index.js';
 import { FacenetError } from '../errors.js';
+import type { RuntimeOptions } from '../facenet.js';
 import { BatchQueue } from './batch-queue.js';
 import { InferenceEngine } from './inference-engine.js';
 import type { InferenceJob, InferenceResult } from './inference-protocol.js';
@@ -16,7 +17,11 @@ import { buildApp } from './app.js';
 import { serverMetrics } from './metrics.js';
 import type { ServeContext } from './route.js';
 
-export interface ServeOptions {
+/**
+ * RuntimeOptions (threads, device, precision) are the inference worker's: threads default to every
+ * core, precision to fp32 as for every inference entry point.
+ */
+export interface ServeOptions extends RuntimeOptions {
   /** Gallery location: a SQLite file path (or postgres:// URL when the gallery supports it). */
   gallery: string;
   /** Model name or file; needed when the gallery does not exist yet, else read from it. */
@@ -33,8 +38,6 @@ export interface ServeOptions {
   batchWindowMs?: number;
   maxBatch?: number;
   maxQueue?: number;
-  /** libtorch threads in the worker (0: every core). */
-  threads?: number;
   home?: string;
   mirror?: string;
   logger?: Logger;
@@ -97,7 +100,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     const model = o.model ?? gallery?.info.model;
     if (!model) throw new FacenetError('BAD_ARGUMENT', `no gallery at ${o.gallery} yet: pass --model to create it for a model`);
-    const engine = await InferenceEngine.start({ model, home: o.home, mirror: o.mirror, embedBatch: 64, threads: o.threads ?? 0 });
+    const runtime: RuntimeOptions = { threads: o.threads ?? 0, ...(o.device !== undefined ? { device: o.device } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) };
+    const engine = await InferenceEngine.start({ model, home: o.home, mirror: o.mirror, embedBatch: 64, runtime });
+    for (const warning of engine.info.warnings) logger.warn(warning);
     cleanup.push(() => engine.dispose());
     if (!gallery) {
       gallery = await createGallery(o.gallery, { modelId: engine.info.modelId, dim: engine.info.dim, model, threshold: engine.info.threshold });
@@ -128,15 +133,30 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     };
     const app = await buildApp({ ctx, logger, keys, alwaysRequireKeys: !loopback, bodyLimit: o.bodyLimit ?? SERVE_DEFAULTS.bodyLimit, version: packageVersion() });
     cleanup.push(() => app.close());
+    // A graceful stop must not wait for keep-alive: fastify closes the connections idle when close()
+    // starts, but one busy then stays open after its answer until the keep-alive timeout (72 s:
+    // measured, a stop with two requests in flight took 71 s). So answers sent while stopping say
+    // `connection: close`, and connections that turn idle meanwhile are closed as they do.
+    let stopping = false;
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (stopping) reply.header('connection', 'close');
+      return payload;
+    });
     const address = await app.listen({ host, port: o.port ?? SERVE_DEFAULTS.port });
     const open = loopback && activeKeys === 0;
     if (open) logger.warn({ host }, 'no API keys configured: the API is OPEN to anyone who can reach this loopback address (create one with `facenet serve keys create`)');
-    logger.info({ url: address, model: engine.info.modelId, gallery: o.gallery, batch: queue.options }, 'facenet serve listening');
+    logger.info({ url: address, model: engine.info.modelId, precision: engine.info.precision, gallery: o.gallery, batch: queue.options }, 'facenet serve listening');
 
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        await app.close(); // stops accepting, waits for requests in flight
+        stopping = true;
+        const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close(); // stops accepting, waits for requests in flight
+        } finally {
+          clearInterval(closeIdle);
+        }
         await queue.close();
         cleanup.pop(); // app.close done
         await undo();

@@ -42,4 +42,7 @@ test('facenet serve: --help lists the options; a missing gallery without --model
   const r = await runCli(['serve', '--gallery', path.join(dir, 'none.db'), '--port', '0']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /pass --model/);
+  const badPrecision = await runCli(['serve', '--gallery', path.join(dir, 'none.db'), '--port', '0', '--precision', 'fp16']);
+  assert.equal(badPrecision.code, 2);
+  assert.match(badPrecision.stderr, /precision/);
 });

@@ -33,7 +33,8 @@ const serveOnly = defineCommand(
   },
   async ({ flags: f }, ctx) => {
     // The inference worker loads the model later: a device this build cannot use fails here, at once.
-    checkRuntimeOptions({ device: networkOptions(f).device });
+    const runtime = networkOptions(f);
+    checkRuntimeOptions({ device: runtime.device, precision: runtime.precision });
     const server = await startServer({
       gallery: f.gallery,
       ...(f.model !== undefined ? { model: f.model } : {}),
@@ -46,7 +47,7 @@ const serveOnly = defineCommand(
       maxBatch: f.maxBatch,
       maxQueue: f.maxQueue,
       logLevel: f.logLevel,
-      threads: networkOptions(f).threads ?? 0,
+      ...runtime,
     });
     if (server.open) ctx.warn(`no API keys: the API at ${server.url} is open to anyone on this machine (create one with \`facenet serve keys create --gallery ${f.gallery} --name NAME\`)`);
     ctx.io.stderr.write(`facenet serve: listening on ${server.url} (page at ${server.url}/, OpenAPI at ${server.url}/v1/openapi.json)\n`);

@@ -3,11 +3,12 @@ import { defineRoute } from '../route.js';
 
 const healthSchema = {
   type: 'object',
-  required: ['status', 'model', 'queue'],
+  required: ['status', 'model', 'precision', 'queue'],
   properties: {
     status: { type: 'string', enum: ['ok', 'unavailable'] },
     reason: { type: 'string' },
     model: { type: 'string' },
+    precision: { type: 'string', enum: ['fp32', 'bf16'], description: 'the embedding network\'s compute precision' },
     queue: { type: 'object', properties: { depth: { type: 'integer' }, busy: { type: 'boolean' } } },
   },
 } as const;
@@ -27,8 +28,8 @@ export const healthRoute = defineRoute({
     const queue = { depth: ctx.queue.depth, busy: ctx.queue.busy };
     if (why) {
       reply.code(503);
-      return { status: 'unavailable', reason: why, model: ctx.model.modelId, queue };
+      return { status: 'unavailable', reason: why, model: ctx.model.modelId, precision: ctx.model.precision, queue };
     }
-    return { status: 'ok', model: ctx.model.modelId, queue };
+    return { status: 'ok', model: ctx.model.modelId, precision: ctx.model.precision, queue };
   },
 });
