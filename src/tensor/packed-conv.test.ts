@@ -104,3 +104,30 @@ test('PackedConv2d: keeps its own weights; use after dispose() is a DISPOSED err
   });
   assert.equal(typeof PackedConv2d.available, 'boolean');
 });
+
+test('PackedConv2d: one handle over many input shapes (packed per shape, least recently used evicted) stays right, fp32 and bf16', () => {
+  // Six shapes, more than a handle keeps packed, revisited in an order that evicts and re-packs.
+  manualSeed(4);
+  const before = liveTensors().count;
+  tidy(() => {
+    const w = randn([16, 8, 3, 3]).mul(0.1).contiguous('channels_last');
+    const b = randn([16]);
+    const order: [number, number][] = [[16, 11], [1, 11], [16, 11], [3, 11], [5, 11], [7, 11], [1, 9], [16, 11], [1, 11], [3, 11]];
+    for (const dtype of ['float32', 'bfloat16'] as const) {
+      const packed = new PackedConv2d(dtype === 'float32' ? w : w.to('bfloat16'), b, { padding: 1, relu: true });
+      for (const [n, size] of order) {
+        tidy(() => {
+          const x = randn([n, 8, size, size]).contiguous('channels_last');
+          const got = noGrad(() => packed.forward(dtype === 'float32' ? x : x.to('bfloat16'))).toFloat32();
+          const want = conv2d(x, w, b, { padding: 1 }).relu().toFloat32();
+          assert.equal(got.length, want.length, `${dtype} n${n} ${size}px: shape`);
+          let err = 0;
+          for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(want[i]! - got[i]!) / (1 + Math.abs(want[i]!)));
+          assert.ok(err < (dtype === 'float32' ? TOL : 0.03), `${dtype} n${n} ${size}px: relative error ${err}`);
+        });
+      }
+      packed.dispose();
+    }
+  });
+  assert.equal(liveTensors().count, before);
+});
