@@ -31,7 +31,7 @@ const USAGE = `usage: npm run bench -- [--suite NAME[,NAME…]] [--quick] [--thr
   --cases    only these cases of the suites that name theirs (model: embed, latency, train)
   --threads  libtorch threads on both sides (default: os.availableParallelism() = ${os.availableParallelism()})
   --python   interpreter for the PyTorch side (default: ${DEFAULT_PYTHON}); without torch, its numbers are null
-  --precision model suite: fp32 cases, bf16 cases (ours in bf16, ours in fp32 and PyTorch's bf16 contenders), or all (default)`;
+  --precision model suite: fp32 cases, bf16 cases (ours in bf16, ours in fp32 and PyTorch's bf16 contenders), or all (default); serve suite: bf16 runs server and peer in bf16, otherwise fp32`;
 
 function fail(msg: string): never {
   process.stderr.write(`bench: ${msg}\n${USAGE}\n`);

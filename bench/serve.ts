@@ -46,6 +46,8 @@ export async function runServeSuite(o: SuiteOptions): Promise<void> {
   const galleryFaces = o.quick ? 1000 : 10_000;
   const seconds = o.quick ? 10 : 30;
   const offlineImages = o.quick ? 32 : 64;
+  // One precision per run (server and offline peer alike): fp32 unless `--precision bf16` alone.
+  const precision = o.precisions?.length === 1 ? o.precisions[0]! : 'fp32';
   try {
     manualSeed(1);
     const net = new InceptionResnetV1({ variant });
@@ -54,7 +56,7 @@ export async function runServeSuite(o: SuiteOptions): Promise<void> {
     const dim = net.config.embeddingSize;
     net.dispose();
     const photo = (await lfwPhotos([PHOTO])).get(PHOTO)!;
-    const fn = await FaceNet.load({ model: modelFile, threads: o.threads, mirror: process.env['FACENET_MIRROR'] ?? ZOO, home: path.join(dir, 'home') });
+    const fn = await FaceNet.load({ model: modelFile, threads: o.threads, precision, mirror: process.env['FACENET_MIRROR'] ?? ZOO, home: path.join(dir, 'home') });
     const img = await decodeImage(photo);
 
     // A gallery of random unit embeddings plus the photo's own face, for the model's id.
@@ -75,9 +77,9 @@ export async function runServeSuite(o: SuiteOptions): Promise<void> {
 
     await offlineRate(fn, img, 4); // warm-up
     const before = await offlineRate(fn, img, offlineImages);
-    o.emit({ suite: 'serve', meta: true, model: `${variant} (random weights)`, gallery_faces: galleryFaces, photo: `LFW ${PHOTO} (${img.width}x${img.height})`, threads: o.threads, seconds, note: 'machine shared with other jobs: compare the ratios, not absolute figures' });
+    o.emit({ suite: 'serve', meta: true, model: `${variant} (random weights)`, gallery_faces: galleryFaces, photo: `LFW ${PHOTO} (${img.width}x${img.height})`, threads: o.threads, precision, seconds, note: 'machine shared with other jobs: compare the ratios, not absolute figures' });
 
-    const server = await spawnServe(['--gallery', gallery, '--threads', String(o.threads), '--log-level', 'warn'], { FACENET_HOME: path.join(dir, 'home') });
+    const server = await spawnServe(['--gallery', gallery, '--threads', String(o.threads), '--precision', precision, '--log-level', 'warn'], { FACENET_HOME: path.join(dir, 'home') });
     const runs: { clients: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; requests: number }[] = [];
     try {
       const { body, contentType } = await multipartBody(photo);
@@ -99,9 +101,9 @@ export async function runServeSuite(o: SuiteOptions): Promise<void> {
     fn.dispose();
     const offline = (before.facesPerS + after.facesPerS) / 2;
     const embedOnly = (before.embedOnlyPerS + after.embedOnlyPerS) / 2;
-    o.emit({ suite: 'serve', case: 'offline', images_per_s: round(offline), before: round(before.facesPerS), after: round(after.facesPerS), embed_only_images_per_s: round(embedOnly), what: 'detect + align each image, embed in batches of 16 (same images, same threads)' });
+    o.emit({ suite: 'serve', case: 'offline', precision, images_per_s: round(offline), before: round(before.facesPerS), after: round(after.facesPerS), embed_only_images_per_s: round(embedOnly), what: 'detect + align each image, embed in batches of 16 (same images, same threads)' });
     for (const r of runs) {
-      o.emit({ suite: 'serve', case: 'identify', clients: r.clients, requests_per_s: round(r.requests / seconds), p50_ms: r.p50, p99_ms: r.p99, requests: r.requests, errors: r.errors, non2xx: r.non2xx, offline_images_per_s: round(offline), ratio: round(r.requests / seconds / offline, 3) });
+      o.emit({ suite: 'serve', case: 'identify', precision, clients: r.clients, requests_per_s: round(r.requests / seconds), p50_ms: r.p50, p99_ms: r.p99, requests: r.requests, errors: r.errors, non2xx: r.non2xx, offline_images_per_s: round(offline), ratio: round(r.requests / seconds / offline, 3) });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
