@@ -18,7 +18,7 @@ import { createGallery } from '../src/gallery/index.js';
 import { decodeImage, type RgbImage } from '../src/io/image.js';
 import { InceptionResnetV1 } from '../src/models/inception-resnet-v1/model.js';
 import { saveModel } from '../src/models/model-file.js';
-import { manualSeed } from '../src/tensor/index.js';
+import { manualSeed, ompWaitPolicyInfo } from '../src/tensor/index.js';
 import { ZOO } from '../src/test-support/shared.js';
 import { lfwPhotos, multipartBody, rssOf, spawnServe } from '../src/test-support/serve-fixture.js';
 import type { SuiteOptions } from './suite-options.js';
@@ -77,9 +77,13 @@ export async function runServeSuite(o: SuiteOptions): Promise<void> {
 
     await offlineRate(fn, img, 4); // warm-up
     const before = await offlineRate(fn, img, offlineImages);
-    o.emit({ suite: 'serve', meta: true, model: `${variant} (random weights)`, gallery_faces: galleryFaces, photo: `LFW ${PHOTO} (${img.width}x${img.height})`, threads: o.threads, precision, seconds, note: 'machine shared with other jobs: compare the ratios, not absolute figures' });
+    o.emit({ suite: 'serve', meta: true, model: `${variant} (random weights)`, gallery_faces: galleryFaces, photo: `LFW ${PHOTO} (${img.width}x${img.height})`, threads: o.threads, precision, omp_wait: ompWaitPolicyInfo(), seconds, note: 'machine shared with other jobs: compare the ratios, not absolute figures' });
 
-    const server = await spawnServe(['--gallery', gallery, '--threads', String(o.threads), '--precision', precision, '--log-level', 'warn'], { FACENET_HOME: path.join(dir, 'home') });
+    // The server gets this process's OpenMP wait policy (inherited when it is PASSIVE; told to keep
+    // libgomp's default otherwise): left to choose, it would see the load of the offline runs just
+    // before it and pick PASSIVE, and the ratio would compare two policies.
+    const waitPolicy = process.env['OMP_WAIT_POLICY'] === undefined && process.env['GOMP_SPINCOUNT'] === undefined ? { FACENET_OMP_WAIT: 'keep' } : {};
+    const server = await spawnServe(['--gallery', gallery, '--threads', String(o.threads), '--precision', precision, '--log-level', 'warn'], { FACENET_HOME: path.join(dir, 'home'), ...waitPolicy });
     const runs: { clients: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; requests: number }[] = [];
     try {
       const { body, contentType } = await multipartBody(photo);
