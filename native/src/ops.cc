@@ -152,7 +152,7 @@ static Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 // may then reorder every weight on every call. Measured on an AMX Xeon (Inception-ResNet-v1, 160
 // px, 2 threads): in bfloat16, batch 1 with the weights packed for batch 16 took 450 ms instead of
 // 27 ms, and batch 16 packed for batch 1 500 ms instead of 160 ms; in float32, batch 16 packed for
-// batch 1 took ~500 ms instead of ~400 (batch 1 packed for 16 ran at its own speed). So a handle
+// batch 1 took ~500 ms instead of 330-450 (batch 1 packed for 16 ran at its own speed). So a handle
 // keeps a context per input shape, the most recently used few (kMaxPackedShapes); an evicted shape
 // is packed again when it comes back, which costs what one such reordering call does.
 

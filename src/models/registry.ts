@@ -58,7 +58,7 @@ export interface LoadFaceModelOptions extends ResolveAssetOptions, RuntimeOption
    * Layout of the convolutions (default channels_last, oneDNN's fast path on CPU: the layout the
    * bench measures; the values are the same in both, parity-tested). Loading used to leave models
    * contiguous, so `embed`, `validate`, the gallery and the server ran slower than the bench
-   * (measured on an AMX Xeon, batch 16: fp32 ~1.2x, bf16 ~1.6x; batch 1 fp32 ~1.5x).
+   * (measured on an AMX Xeon: fp32 ~1.3x at batch 16 and ~1.2x at batch 1, bf16 ~1.6x at batch 16).
    */
   memoryFormat?: MemoryFormat;
 }
