@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createGallery, openGallery, type Gallery } from './index.js';
 import { freshDatabase, postgresUrl } from './pg-test-db.js';
 import { jitter, unitVectors } from './test-helpers.js';
@@ -112,7 +113,17 @@ describe('gallery on PostgreSQL 15', () => {
     await assert.rejects(openGallery('postgres://facenet@127.0.0.1:1/nothing'), { code: 'NOT_FOUND', message: /cannot reach/ });
     const db = await freshDatabase();
     try {
-      await assert.rejects(openGallery(db.url), { code: 'BAD_FILE', message: /no facenet gallery/ });
+      // an empty database: NOT_FOUND, as a missing SQLite file (callers such as serve then create it)
+      await assert.rejects(openGallery(db.url), { code: 'NOT_FOUND', message: /no facenet gallery yet/ });
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        await c.query('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+        await c.query("INSERT INTO meta VALUES ('app', 'something else')");
+      } finally {
+        await c.end();
+      }
+      await assert.rejects(openGallery(db.url), { code: 'BAD_FILE', message: /is not a gallery's/ });
     } finally {
       await db.drop();
     }

@@ -286,8 +286,11 @@ async function tx<T>(pool: pg.Pool, f: (c: pg.PoolClient) => Promise<T>, begin =
 
 async function readInfo(pool: pg.Pool, url: string): Promise<GalleryInfo> {
   const t = await pool.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'");
-  const notGallery = () => new FacenetError('BAD_FILE', `database ${redact(url)} holds no facenet gallery: create one with \`facenet gallery create ${redact(url)} --model M\``);
-  if (!t.rowCount) throw notGallery();
+  const create = `create one with \`facenet gallery create ${redact(url)} --model M\``;
+  // No gallery tables at all is NOT_FOUND, as a missing SQLite file is (so `facenet serve --model M`
+  // creates the gallery there); other tables named meta are BAD_FILE.
+  if (!t.rowCount) throw new FacenetError('NOT_FOUND', `database ${redact(url)} holds no facenet gallery yet: ${create}`);
+  const notGallery = () => new FacenetError('BAD_FILE', `database ${redact(url)} holds no facenet gallery (its table meta is not a gallery's): ${create}, in another database`);
   const m = new Map((await pool.query<{ key: string; value: string }>('SELECT key, value FROM meta')).rows.map((r) => [r.key, r.value]));
   if (m.get(META.kind) !== GALLERY_KIND) throw notGallery();
   const version = Number(m.get(META.schemaVersion));

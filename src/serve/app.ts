@@ -62,12 +62,12 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const maxImages = o.ctx.limits.maxImages;
   await app.register(multipart, { limits: { fileSize: o.bodyLimit, files: maxImages + 1, fields: 8, parts: maxImages + 8 } });
 
-  const authRequired = () => o.alwaysRequireKeys || (o.keys !== null && o.keys.activeCount() > 0);
+  const authRequired = async () => o.alwaysRequireKeys || (o.keys !== null && (await o.keys.activeCount()) > 0);
   const checkKey = async (request: FastifyRequest) => {
-    if (!request.routeOptions.config.auth || !authRequired()) return;
+    if (!request.routeOptions.config.auth || !(await authRequired())) return;
     const key = request.headers['x-api-key'];
     if (typeof key !== 'string' || key.length === 0) throw new ApiError(401, 'UNAUTHORIZED', 'missing x-api-key header (create a key with `facenet serve keys create`)');
-    if (!o.keys || o.keys.verify(key) === null) throw new ApiError(401, 'UNAUTHORIZED', 'unknown or revoked API key');
+    if (!o.keys || (await o.keys.verify(key)) === null) throw new ApiError(401, 'UNAUTHORIZED', 'unknown or revoked API key');
   };
   app.addHook('onRequest', checkKey);
 

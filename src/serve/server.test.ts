@@ -271,7 +271,7 @@ test('serve: health answers from the event loop while a batch runs in the worker
 test('serve: with API keys configured, requests need a valid x-api-key (401 otherwise); health stays open', async () => {
   const store = await ApiKeyStore.open(gallery);
   try {
-    const k = store.create('tests');
+    const k = await store.create('tests');
     assert.match(k.key, /^fnk_/);
     const none = await call('GET', '/v1/subjects');
     assert.equal(none.status, 401);
@@ -283,16 +283,16 @@ test('serve: with API keys configured, requests need a valid x-api-key (401 othe
     assert.equal((await call('GET', '/v1/health')).status, 200);
     // stored hashed: the key itself is nowhere in the database file
     assert.ok(!readFileSync(gallery).includes(Buffer.from(k.key)));
-    assert.deepEqual(store.list().map((x) => x.name), ['tests']);
-    store.revoke(k.id);
-    assert.equal(store.activeCount(), 0);
+    assert.deepEqual((await store.list()).map((x) => x.name), ['tests']);
+    await store.revoke(k.id);
+    assert.equal(await store.activeCount(), 0);
     assert.equal((await call('GET', '/v1/subjects', undefined, { 'x-api-key': k.key })).status, 200, 'no active keys on loopback: open again');
-    const k2 = store.create('second');
+    const k2 = await store.create('second');
     assert.equal((await call('GET', '/v1/subjects', undefined, { 'x-api-key': k.key })).status, 401, 'revoked key refused');
-    store.revoke('second');
-    assert.throws(() => store.revoke(k2.id), /no active API key/);
+    await store.revoke('second');
+    await assert.rejects(store.revoke(k2.id), /no active API key/);
   } finally {
-    store.close();
+    await store.close();
   }
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createGallery, openGallery, isPostgresUrl, type Gallery } from '../gallery/index.js';
+import { createGallery, openGallery, type Gallery } from '../gallery/index.js';
 import { FacenetError } from '../errors.js';
 import type { RuntimeOptions } from '../facenet.js';
 import { BatchQueue } from './batch-queue.js';
@@ -112,10 +112,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     } else if (gallery.info.modelId !== engine.info.modelId) {
       throw new FacenetError('MODEL_MISMATCH', `gallery ${o.gallery} holds embeddings of model '${gallery.info.modelId}', not '${engine.info.modelId}': serve it with --model ${gallery.info.model} (or omit --model), or use another gallery`);
     }
-    const keys = isPostgresUrl(o.gallery) ? null : await ApiKeyStore.open(o.gallery);
-    if (keys) cleanup.push(() => keys.close());
+    const keys = await ApiKeyStore.open(o.gallery);
+    cleanup.push(() => keys.close());
     const loopback = isLoopback(host);
-    const activeKeys = keys?.activeCount() ?? 0;
+    const activeKeys = await keys.activeCount();
     if (!loopback && activeKeys === 0) {
       throw new FacenetError('BAD_ARGUMENT', `refusing to serve on ${host} without API keys: create one with \`facenet serve keys create --gallery ${o.gallery} --name NAME\`, or listen on 127.0.0.1`);
     }

@@ -73,7 +73,7 @@ const keysCommand = defineCommand(
       { name: 'key', help: 'revoke: the key id (or its unique name)', required: false },
     ],
     flags: {
-      gallery: { type: 'string', required: true, valueName: 'db', help: 'gallery database (SQLite file)' },
+      gallery: { type: 'string', required: true, valueName: 'db', help: 'gallery database: SQLite file, postgres:// URL or gallery link file' },
       name: { type: 'string', help: 'create: a label for the key (who uses it)' },
     },
   },
@@ -83,18 +83,18 @@ const keysCommand = defineCommand(
       switch (p.action) {
         case 'create': {
           if (!f.name) throw new FacenetError('BAD_ARGUMENT', 'keys create needs --name LABEL; see facenet serve keys --help');
-          const k = store.create(f.name);
+          const k = await store.create(f.name);
           ctx.print(k, () => `created key ${k.id} (${k.name}); it is shown only now:\n${k.key}\n`);
           return 0;
         }
         case 'list': {
-          const keys = store.list();
+          const keys = await store.list();
           ctx.print(keys, () => (keys.length === 0 ? 'no API keys\n' : keys.map((k) => `${k.id}  ${k.name}  created ${k.createdAt}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`).join('\n') + '\n'));
           return 0;
         }
         case 'revoke': {
           if (!p.key) throw new FacenetError('BAD_ARGUMENT', 'keys revoke needs the key id; see facenet serve keys list');
-          const k = store.revoke(p.key);
+          const k = await store.revoke(p.key);
           ctx.print(k, () => `revoked key ${k.id} (${k.name})\n`);
           return 0;
         }
@@ -102,7 +102,7 @@ const keysCommand = defineCommand(
           throw new FacenetError('BAD_ARGUMENT', `unknown keys action '${p.action}': use create, list or revoke`);
       }
     } finally {
-      store.close();
+      await store.close();
     }
   },
 );
