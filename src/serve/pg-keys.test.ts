@@ -37,8 +37,8 @@ const status = async (server: RunningServer, key?: string) => (await fetch(`${se
 
 test('serve on PostgreSQL: keys made by `facenet serve keys` (URL or link file) guard every replica; revocation reaches all; stored hashed', async () => {
   const model = await writeTinyModel(path.join(dir, 'tiny.safetensors'));
-  const start = async () => {
-    const s = await startServer({ gallery: db.url, model, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, logger: silent });
+  const start = async (gallery = db.url) => {
+    const s = await startServer({ gallery, model, port: 0, mirror: ZOO, home: path.join(dir, 'home'), threads: 1, logger: silent });
     servers.push(s);
     return s;
   };
@@ -53,7 +53,7 @@ test('serve on PostgreSQL: keys made by `facenet serve keys` (URL or link file) 
   const k = JSON.parse(created.stdout) as { id: string; key: string };
   assert.match(k.key, /^fnk_/);
 
-  const second = await start();
+  const second = await start(link); // through the link file, as `facenet serve --gallery shared.gallery`
   assert.equal(second.open, false, 'a key exists: the second replica starts guarded');
   for (const s of [first, second]) {
     assert.equal(await status(s), 401, 'no key');
