@@ -12,14 +12,18 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** pg is an optional dependency: loaded for postgres:// galleries only. */
-async function pgStore(): Promise<typeof import('./pg-store.js').PgStore> {
+/** pg is an optional dependency: loaded for postgres:// galleries (and their server's API keys) only. */
+export async function loadPgStoreModule(): Promise<typeof import('./pg-store.js')> {
   try {
-    return (await import('./pg-store.js')).PgStore;
+    return await import('./pg-store.js');
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new FacenetError('NOT_FOUND', 'PostgreSQL galleries need the optional package pg, which is not installed: run `npm install pg` beside facenet', { cause: e });
     throw e;
   }
+}
+
+async function pgStore(): Promise<typeof import('./pg-store.js').PgStore> {
+  return (await loadPgStoreModule()).PgStore;
 }
 
 function checkInfo(info: CreateGalleryInfo): void {

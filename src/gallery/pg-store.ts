@@ -65,6 +65,13 @@ export function pgError(e: unknown, url: string): unknown {
   return e;
 }
 
+/** A pool on `url`; an idle client's error is left for the next query to report. */
+export function newPgPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 export class PgStore implements GalleryStore {
   private listeners: ((c: Change[]) => void)[] = [];
   private listenClient: pg.Client | null = null;
@@ -84,9 +91,7 @@ export class PgStore implements GalleryStore {
   }
 
   private static pool(url: string): pg.Pool {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
-    pool.on('error', () => undefined); // an idle client's error: the next query reports it
-    return pool;
+    return newPgPool(url, 4);
   }
 
   static async create(url: string, info: CreateGalleryInfo): Promise<PgStore> {

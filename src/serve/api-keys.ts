@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { FacenetError } from '../errors.js';
-import { isPostgresUrl, resolveGalleryLocation } from '../gallery/index.js';
+import { isPostgresUrl, loadPgStoreModule, resolveGalleryLocation } from '../gallery/index.js';
 
 export interface ApiKeyInfo {
   id: string;
@@ -67,12 +67,9 @@ async function sqliteKeyTable(file: string): Promise<KeyTable> {
 }
 
 async function pgKeyTable(url: string): Promise<KeyTable> {
-  // pg is an optional dependency, as for PostgreSQL galleries; its errors get the gallery's wording.
-  const [{ default: pgModule }, { pgError }] = await Promise.all([import('pg'), import('../gallery/pg-store.js')]).catch((e: unknown) => {
-    throw new FacenetError('NOT_FOUND', 'PostgreSQL galleries need the optional package pg, which is not installed: run `npm install pg` beside facenet', { cause: e });
-  });
-  const pool: pg.Pool = new pgModule.Pool({ connectionString: url, max: 2 });
-  pool.on('error', () => undefined); // an idle client's error: the next query reports it
+  // the gallery's own pool and error wording (and its message when the optional pg is missing)
+  const { newPgPool, pgError } = await loadPgStoreModule();
+  const pool = newPgPool(url, 2);
   const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
     try {
       return (await pool.query<R>(sql, params)).rows;
