@@ -21,8 +21,8 @@ export const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
 export interface AppOptions {
   ctx: ServeContext;
   logger: Logger;
-  /** Null: no key store (the server runs open; only allowed on loopback, see server.ts). */
-  keys: ApiKeyStore | null;
+  /** The gallery database's key table; with no active key the server runs open (loopback only, see server.ts). */
+  keys: ApiKeyStore;
   /** Keys are required even when none is active (any host but loopback). */
   alwaysRequireKeys: boolean;
   /** Request body limit in bytes (JSON and each multipart file). */
@@ -62,12 +62,16 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const maxImages = o.ctx.limits.maxImages;
   await app.register(multipart, { limits: { fileSize: o.bodyLimit, files: maxImages + 1, fields: 8, parts: maxImages + 8 } });
 
-  const authRequired = async () => o.alwaysRequireKeys || (o.keys !== null && (await o.keys.activeCount()) > 0);
+  // A valid key is one lookup; only a request without one asks whether keys are needed at all
+  // (none active on loopback: open), so a guarded request costs one query, not two.
   const checkKey = async (request: FastifyRequest) => {
-    if (!request.routeOptions.config.auth || !(await authRequired())) return;
+    if (!request.routeOptions.config.auth) return;
     const key = request.headers['x-api-key'];
-    if (typeof key !== 'string' || key.length === 0) throw new ApiError(401, 'UNAUTHORIZED', 'missing x-api-key header (create a key with `facenet serve keys create`)');
-    if (!o.keys || (await o.keys.verify(key)) === null) throw new ApiError(401, 'UNAUTHORIZED', 'unknown or revoked API key');
+    const given = typeof key === 'string' && key.length > 0;
+    if (given && (await o.keys.verify(key)) !== null) return;
+    if (!o.alwaysRequireKeys && (await o.keys.activeCount()) === 0) return;
+    if (!given) throw new ApiError(401, 'UNAUTHORIZED', 'missing x-api-key header (create a key with `facenet serve keys create`)');
+    throw new ApiError(401, 'UNAUTHORIZED', 'unknown or revoked API key');
   };
   app.addHook('onRequest', checkKey);
 
