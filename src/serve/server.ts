@@ -100,7 +100,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     const model = o.model ?? gallery?.info.model;
     if (!model) throw new FacenetError('BAD_ARGUMENT', `no gallery at ${o.gallery} yet: pass --model to create it for a model`);
-    const runtime: RuntimeOptions = { threads: o.threads ?? 0, ...(o.device !== undefined ? { device: o.device } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) };
+    // unset device / precision stay undefined: FaceNet.load then uses its defaults (cpu, fp32)
+    const runtime: RuntimeOptions = { threads: o.threads ?? 0, device: o.device, precision: o.precision };
     const engine = await InferenceEngine.start({ model, home: o.home, mirror: o.mirror, embedBatch: 64, runtime });
     for (const warning of engine.info.warnings) logger.warn(warning);
     cleanup.push(() => engine.dispose());
