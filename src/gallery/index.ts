@@ -13,7 +13,7 @@ export {
   type AnnStatus,
 } from './gallery.js';
 export { ANN_DEFAULTS, type AnnSettings, type AnnQuantization } from './ann-index.js';
-export { createGallery, openGallery, isPostgresUrl, resolveGalleryLocation, loadPgStoreModule, type OpenGalleryOptions } from './open.js';
+export { createGallery, openGallery, isPostgresUrl, resolveGalleryLocation, type OpenGalleryOptions } from './open.js';
 export { readGalleryLink, writeGalleryLink } from './link-file.js';
 export { validateSubjectName, MAX_SUBJECT_NAME } from './subject-name.js';
 export { thresholdForFar, parseRoc } from './far-threshold.js';

@@ -5,21 +5,12 @@ import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { GalleryStore } from './store.js';
 import type { CreateGalleryInfo } from './types.js';
 import { readGalleryLink } from './link-file.js';
+import { loadPgStoreModule } from './pg-module.js';
 
 export interface OpenGalleryOptions extends GalleryOptions, SqliteStoreOptions {}
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
-}
-
-/** pg is an optional dependency: loaded for postgres:// galleries (and their server's API keys) only. */
-export async function loadPgStoreModule(): Promise<typeof import('./pg-store.js')> {
-  try {
-    return await import('./pg-store.js');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new FacenetError('NOT_FOUND', 'PostgreSQL galleries need the optional package pg, which is not installed: run `npm install pg` beside facenet', { cause: e });
-    throw e;
-  }
 }
 
 async function pgStore(): Promise<typeof import('./pg-store.js').PgStore> {

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { FacenetError } from '../errors.js';
-import { isPostgresUrl, loadPgStoreModule, resolveGalleryLocation } from '../gallery/index.js';
+import { isPostgresUrl, resolveGalleryLocation } from '../gallery/index.js';
+import { loadPgStoreModule } from '../gallery/pg-module.js';
 
 export interface ApiKeyInfo {
   id: string;
